@@ -1,0 +1,1 @@
+//! The heartbeat engine: batches progress into RecordActivityTaskHeartbeat calls.

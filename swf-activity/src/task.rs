@@ -1,0 +1,98 @@
+//! What a worker knows about the activity task it is running.
+
+use std::fmt;
+
+use crate::activity::ActivityType;
+
+/// One activity task as polled: its identity in the workflow, and its token (kept private).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ActivityTask {
+    task_token: String,
+    /// The task's activity type.
+    pub activity_type: ActivityType,
+    /// The activity id the decider chose.
+    pub activity_id: String,
+    /// The workflow execution's workflow id.
+    pub workflow_id: String,
+    /// The workflow execution's run id.
+    pub run_id: String,
+    /// The id of the ActivityTaskStarted event.
+    pub started_event_id: i64,
+}
+
+impl ActivityTask {
+    /// A task with this token and identity.
+    pub fn new(
+        task_token: impl Into<String>,
+        activity_type: ActivityType,
+        activity_id: impl Into<String>,
+        workflow_id: impl Into<String>,
+        run_id: impl Into<String>,
+        started_event_id: i64,
+    ) -> Self {
+        ActivityTask {
+            task_token: task_token.into(),
+            activity_type,
+            activity_id: activity_id.into(),
+            workflow_id: workflow_id.into(),
+            run_id: run_id.into(),
+            started_event_id,
+        }
+    }
+
+    /// The task token every heartbeat and answer carries. Never log it whole: use
+    /// [`token_fingerprint`](Self::token_fingerprint).
+    pub fn task_token(&self) -> &str {
+        &self.task_token
+    }
+
+    /// A short, stable, non-reversible label for the token, safe to log.
+    pub fn token_fingerprint(&self) -> String {
+        token_fingerprint(&self.task_token)
+    }
+}
+
+/// A short label for a task token that is safe to log: its length and a hash.
+pub fn token_fingerprint(token: &str) -> String {
+    // FNV-1a: stable across runs and platforms, unlike std's randomly seeded hasher.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in token.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("tok:{:08x}/{}", hash >> 32, token.len())
+}
+
+impl fmt::Debug for ActivityTask {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActivityTask")
+            .field("task_token", &self.token_fingerprint())
+            .field("activity_type", &self.activity_type)
+            .field("activity_id", &self.activity_id)
+            .field("workflow_id", &self.workflow_id)
+            .field("run_id", &self.run_id)
+            .field("started_event_id", &self.started_event_id)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let token = "AAAA-secret-token-BBBB".repeat(10);
+        let task = ActivityTask::new(
+            &token,
+            ActivityType::from_static("A", "1"),
+            "a",
+            "w",
+            "r",
+            3,
+        );
+        let shown = format!("{task:?}");
+        assert!(!shown.contains("secret"));
+        assert!(shown.contains(&token_fingerprint(&token)));
+    }
+}

@@ -1,0 +1,2 @@
+//! `swf-local`: the in-memory SWF endpoint as a standalone server.
+fn main() {}
