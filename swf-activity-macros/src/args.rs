@@ -1,0 +1,434 @@
+//! Parsing the arguments of `#[activity(...)]` into [`Args`]: `key = value` pairs, each key at
+//! most once. Values keep their tokens so later errors point at what the user wrote.
+
+use proc_macro2::{Span, TokenStream};
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, Token, UnOp};
+
+use crate::ctxt::Errors;
+
+/// The keys of `#[activity(...)]`, as written.
+mod kw {
+    syn::custom_keyword!(name);
+    syn::custom_keyword!(version);
+    syn::custom_keyword!(task_list);
+    syn::custom_keyword!(description);
+    syn::custom_keyword!(heartbeat_timeout);
+    syn::custom_keyword!(start_to_close_timeout);
+    syn::custom_keyword!(schedule_to_start_timeout);
+    syn::custom_keyword!(schedule_to_close_timeout);
+    syn::custom_keyword!(task_priority);
+    syn::custom_keyword!(heartbeat);
+}
+
+/// Every valid key, in the order the documentation lists them.
+pub(crate) const KEYS: [&str; 11] = [
+    "name",
+    "version",
+    "task_list",
+    "description",
+    "heartbeat_timeout",
+    "start_to_close_timeout",
+    "schedule_to_start_timeout",
+    "schedule_to_close_timeout",
+    "task_priority",
+    "heartbeat",
+    "crate",
+];
+
+/// A valid key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Key {
+    Name,
+    Version,
+    TaskList,
+    Description,
+    HeartbeatTimeout,
+    StartToCloseTimeout,
+    ScheduleToStartTimeout,
+    ScheduleToCloseTimeout,
+    TaskPriority,
+    Heartbeat,
+    Crate,
+}
+
+/// The heartbeat mode named by `heartbeat = "..."`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum Heartbeat {
+    #[default]
+    Auto,
+    Manual,
+}
+
+/// The arguments as written, each value already of the right kind (string, integer, path).
+#[derive(Default)]
+pub(crate) struct Args {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) version: Option<LitStr>,
+    pub(crate) task_list: Option<LitStr>,
+    pub(crate) description: Option<LitStr>,
+    pub(crate) heartbeat_timeout: Option<LitStr>,
+    pub(crate) start_to_close_timeout: Option<LitStr>,
+    pub(crate) schedule_to_start_timeout: Option<LitStr>,
+    pub(crate) schedule_to_close_timeout: Option<LitStr>,
+    pub(crate) task_priority: Option<i32>,
+    pub(crate) heartbeat: Option<Heartbeat>,
+    pub(crate) krate: Option<syn::Path>,
+    /// The arguments did not parse to the end: keys after the syntax error are unknown, so a
+    /// missing `version` must not be reported.
+    pub(crate) incomplete: bool,
+}
+
+/// Parses `tokens`, recording every problem in `errors` and keeping every valid entry.
+pub(crate) fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
+    let mut args = Args::default();
+    let parser = |input: ParseStream| -> syn::Result<()> {
+        while !input.is_empty() {
+            let key = parse_key(input, errors)?;
+            input.parse::<Token![=]>().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "expected `=` after the key, as in `version = \"1\"`",
+                )
+            })?;
+            let value: Expr = input.parse()?;
+            if let Some((key, key_span)) = key {
+                args.set(key, key_span, value, errors);
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok(())
+    };
+    if let Err(error) = parser.parse2(tokens) {
+        errors.push(error);
+        args.incomplete = true;
+    }
+    args
+}
+
+/// Parses a key. An unknown key is reported (with the closest valid one) and gives `None`.
+fn parse_key(input: ParseStream, errors: &mut Errors) -> syn::Result<Option<(Key, Span)>> {
+    macro_rules! keys {
+        ($($kw:ident => $key:ident,)*) => {
+            $(
+                if input.peek(kw::$kw) {
+                    let token: kw::$kw = input.parse()?;
+                    return Ok(Some((Key::$key, token.span)));
+                }
+            )*
+        };
+    }
+    keys! {
+        name => Name,
+        version => Version,
+        task_list => TaskList,
+        description => Description,
+        heartbeat_timeout => HeartbeatTimeout,
+        start_to_close_timeout => StartToCloseTimeout,
+        schedule_to_start_timeout => ScheduleToStartTimeout,
+        schedule_to_close_timeout => ScheduleToCloseTimeout,
+        task_priority => TaskPriority,
+        heartbeat => Heartbeat,
+    }
+    if input.peek(Token![crate]) {
+        let token: Token![crate] = input.parse()?;
+        return Ok(Some((Key::Crate, token.span)));
+    }
+    let ident = Ident::parse_any(input).map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!(
+                "expected a key such as `version`; valid keys: {}",
+                KEYS.join(", ")
+            ),
+        )
+    })?;
+    errors.at(
+        ident.span(),
+        unknown_key_message(&ident.unraw().to_string()),
+    );
+    Ok(None)
+}
+
+/// "unknown key", the closest valid key when one is close, and the list of valid keys.
+pub(crate) fn unknown_key_message(key: &str) -> String {
+    let suggestion = closest_key(key)
+        .map(|k| format!("; did you mean `{k}`?"))
+        .unwrap_or_default();
+    format!(
+        "unknown key `{key}` in #[activity]{suggestion}\nvalid keys: {}",
+        KEYS.join(", ")
+    )
+}
+
+/// The valid key closest to `key` by edit distance, if it is close enough to be a typo.
+pub(crate) fn closest_key(key: &str) -> Option<&'static str> {
+    let lower = key.to_lowercase();
+    KEYS.iter()
+        .map(|k| (edit_distance(&lower, k), *k))
+        .filter(|(distance, k)| *distance <= (k.len() / 3).max(1))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, k)| k)
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+/// neighbouring characters each cost one.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        d[i * width] = i;
+    }
+    for (j, cell) in d.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
+impl Args {
+    /// Stores one entry, reporting a duplicate key or a value of the wrong kind.
+    fn set(&mut self, key: Key, key_span: Span, value: Expr, errors: &mut Errors) {
+        let key_name = KEYS[key as usize];
+        let duplicate = match key {
+            Key::Name => self.name.is_some(),
+            Key::Version => self.version.is_some(),
+            Key::TaskList => self.task_list.is_some(),
+            Key::Description => self.description.is_some(),
+            Key::HeartbeatTimeout => self.heartbeat_timeout.is_some(),
+            Key::StartToCloseTimeout => self.start_to_close_timeout.is_some(),
+            Key::ScheduleToStartTimeout => self.schedule_to_start_timeout.is_some(),
+            Key::ScheduleToCloseTimeout => self.schedule_to_close_timeout.is_some(),
+            Key::TaskPriority => self.task_priority.is_some(),
+            Key::Heartbeat => self.heartbeat.is_some(),
+            Key::Crate => self.krate.is_some(),
+        };
+        if duplicate {
+            errors.at(
+                key_span,
+                format!("duplicate key `{key_name}`: it is already set earlier in this #[activity]; keep one"),
+            );
+            return;
+        }
+        match key {
+            Key::TaskPriority => self.task_priority = priority(&value, errors),
+            Key::Heartbeat => {
+                self.heartbeat = string(key_name, "\"auto\"", &value, errors).and_then(|lit| {
+                    let mode = match lit.value().as_str() {
+                        "auto" => Heartbeat::Auto,
+                        "manual" => Heartbeat::Manual,
+                        other => {
+                            errors.spanned(
+                                &lit,
+                                format!("unknown heartbeat mode {other:?}: expected \"auto\" or \"manual\""),
+                            );
+                            return None;
+                        }
+                    };
+                    Some(mode)
+                })
+            }
+            Key::Crate => {
+                self.krate = string(key_name, "\"::swf_activity\"", &value, errors).and_then(|lit| {
+                    match lit.parse::<syn::Path>() {
+                        Ok(path) => Some(path),
+                        Err(_) => {
+                            errors.spanned(
+                                &lit,
+                                "expected the path of the swf-activity crate, e.g. `crate = \"::swf_activity\"`",
+                            );
+                            None
+                        }
+                    }
+                })
+            }
+            _ => {
+                let example = match key {
+                    Key::Name => "\"resize_image\"",
+                    Key::Version => "\"1\"",
+                    Key::TaskList => "\"images\"",
+                    Key::Description => "\"Resizes one image.\"",
+                    _ => "\"30s\"",
+                };
+                let lit = string(key_name, example, &value, errors);
+                let slot = match key {
+                    Key::Name => &mut self.name,
+                    Key::Version => &mut self.version,
+                    Key::TaskList => &mut self.task_list,
+                    Key::Description => &mut self.description,
+                    Key::HeartbeatTimeout => &mut self.heartbeat_timeout,
+                    Key::StartToCloseTimeout => &mut self.start_to_close_timeout,
+                    Key::ScheduleToStartTimeout => &mut self.schedule_to_start_timeout,
+                    _ => &mut self.schedule_to_close_timeout,
+                };
+                *slot = lit;
+            }
+        }
+    }
+}
+
+/// The value as a string literal, or an error showing the expected form.
+fn string(key: &str, example: &str, value: &Expr, errors: &mut Errors) -> Option<LitStr> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit),
+            attrs,
+        }) if attrs.is_empty() => Some(lit.clone()),
+        _ => {
+            errors.spanned(
+                value,
+                format!("`{key}` takes a string literal, e.g. `{key} = {example}`"),
+            );
+            None
+        }
+    }
+}
+
+/// `task_priority`: an integer literal, possibly negative, that fits in an `i32`.
+fn priority(value: &Expr, errors: &mut Errors) -> Option<i32> {
+    let int = |expr: &Expr| match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(lit),
+            attrs,
+        }) if attrs.is_empty() => Some(lit.clone()),
+        _ => None,
+    };
+    let (negative, lit) = match value {
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            attrs,
+        }) if attrs.is_empty() => (true, int(expr)),
+        other => (false, int(other)),
+    };
+    let Some(lit) = lit else {
+        errors.spanned(
+            value,
+            "`task_priority` takes an integer literal, e.g. `task_priority = 10` or `task_priority = -5`",
+        );
+        return None;
+    };
+    let parsed = lit
+        .base10_parse::<i64>()
+        .ok()
+        .map(|n| if negative { -n } else { n })
+        .and_then(|n| i32::try_from(n).ok());
+    match parsed {
+        Some(n) => Some(n),
+        None => {
+            errors.spanned(
+                value,
+                format!(
+                    "`task_priority` must fit in an i32 ({} to {})",
+                    i32::MIN,
+                    i32::MAX
+                ),
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    fn parse(tokens: TokenStream) -> (Args, String) {
+        let mut errors = Errors::default();
+        let args = parse_args(tokens, &mut errors);
+        (args, errors.into_compile_errors().to_string())
+    }
+
+    #[test]
+    fn parses_every_key() {
+        let (args, errors) = parse(quote! {
+            name = "Resize", version = "2", task_list = "images", description = "d",
+            heartbeat_timeout = "30s", start_to_close_timeout = "10m",
+            schedule_to_start_timeout = "1h", schedule_to_close_timeout = "none",
+            task_priority = -5, heartbeat = "manual", crate = "::my_swf",
+        });
+        assert_eq!(errors, "");
+        assert_eq!(args.name.unwrap().value(), "Resize");
+        assert_eq!(args.version.unwrap().value(), "2");
+        assert_eq!(args.task_list.unwrap().value(), "images");
+        assert_eq!(args.description.unwrap().value(), "d");
+        assert_eq!(args.heartbeat_timeout.unwrap().value(), "30s");
+        assert_eq!(args.start_to_close_timeout.unwrap().value(), "10m");
+        assert_eq!(args.schedule_to_start_timeout.unwrap().value(), "1h");
+        assert_eq!(args.schedule_to_close_timeout.unwrap().value(), "none");
+        assert_eq!(args.task_priority.unwrap(), -5);
+        assert_eq!(args.heartbeat.unwrap(), Heartbeat::Manual);
+        let krate = args.krate.unwrap();
+        assert_eq!(quote!(#krate).to_string(), ":: my_swf");
+        assert!(!args.incomplete);
+    }
+
+    #[test]
+    fn empty_arguments_are_fine() {
+        let (args, errors) = parse(quote! {});
+        assert_eq!(errors, "");
+        assert!(args.version.is_none() && !args.incomplete);
+    }
+
+    #[test]
+    fn reports_every_problem_and_keeps_the_rest() {
+        let (args, errors) = parse(quote! {
+            versoin = "1", version = "1", version = "2", task_priority = 3000000000,
+            heartbeat = "sometimes", name = resize, crate = "not a path",
+        });
+        assert_eq!(args.version.unwrap().value(), "1");
+        for expected in [
+            "unknown key `versoin` in #[activity]; did you mean `version`?",
+            "duplicate key `version`",
+            "must fit in an i32",
+            "unknown heartbeat mode",
+            "`name` takes a string literal",
+            "expected the path of the swf-activity crate",
+        ] {
+            assert!(
+                errors.contains(expected),
+                "missing {expected:?} in {errors}"
+            );
+        }
+    }
+
+    #[test]
+    fn syntax_errors_mark_the_arguments_incomplete() {
+        let (args, errors) = parse(quote! { version "1" });
+        assert!(args.incomplete);
+        assert!(errors.contains("expected `=`"), "{errors}");
+        let (args, _) = parse(quote! { version = "1" task_list = "x" });
+        assert!(args.incomplete);
+        assert_eq!(args.version.unwrap().value(), "1");
+    }
+
+    #[test]
+    fn suggests_close_keys_only() {
+        assert_eq!(closest_key("versoin"), Some("version"));
+        assert_eq!(closest_key("heartbeat_timout"), Some("heartbeat_timeout"));
+        assert_eq!(closest_key("Name"), Some("name"));
+        assert_eq!(closest_key("timeout"), None);
+        assert_eq!(closest_key("x"), None);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("ab", "ba"), 1);
+    }
+}

@@ -1,0 +1,322 @@
+//! Generating the activity: a unit struct named after the function, the body as its associated
+//! `run` function, its `DEFINITION`, and its `Activity` implementation.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Attribute, FnArg, Ident, ItemFn, LitStr};
+
+use crate::args::{Heartbeat, parse_args};
+use crate::ctxt::Errors;
+use crate::duration::Timeout;
+use crate::model::{Definition, build};
+use crate::signature::{Output, Param, ProgressArg, Signature, analyze};
+
+/// Expands `#[activity(args)] item`. Never panics: every problem becomes a `compile_error!`.
+///
+/// When only the arguments are wrong, the activity is still generated (with defaults in place of
+/// the invalid values) so code that uses it keeps compiling and only the real mistakes are shown.
+/// When the signature is wrong, the function is emitted as written next to the errors.
+pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
+    let func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(func) => func,
+        Err(_) => {
+            let error = syn::Error::new(
+                Span::call_site(),
+                "#[activity] goes on an `async fn`, e.g. `#[activity(version = \"1\")] async fn resize_image(input: Input) -> Output`",
+            );
+            let error = error.into_compile_error();
+            return quote!(#item #error);
+        }
+    };
+
+    let mut signature_errors = Errors::default();
+    let signature = analyze(&func, &mut signature_errors);
+    let mut errors = Errors::default();
+    let args = parse_args(args, &mut errors);
+    let definition = build(args, &func, &mut errors);
+
+    if !signature_errors.is_empty() {
+        signature_errors.push_all(errors);
+        let mut func = func;
+        // A receiver outside an `impl` would only add an error about itself.
+        func.sig.inputs = func
+            .sig
+            .inputs
+            .into_iter()
+            .filter(|arg| matches!(arg, FnArg::Typed(_)))
+            .collect();
+        let errors = signature_errors.into_compile_errors();
+        return quote!(#func #errors);
+    }
+
+    let generated = generate(&func, &signature, &definition);
+    let errors = errors.into_compile_errors();
+    quote!(#generated #errors)
+}
+
+/// The struct, its inherent `impl` and its `Activity` implementation.
+fn generate(func: &ItemFn, signature: &Signature, definition: &Definition) -> TokenStream {
+    let krate = &definition.krate;
+    let private = quote!(#krate::__private);
+    let vis = &func.vis;
+    let ident = &func.sig.ident;
+
+    let (docs, rest): (Vec<&Attribute>, Vec<&Attribute>) =
+        func.attrs.iter().partition(|a| a.path().is_ident("doc"));
+    let (cfgs, others): (Vec<&Attribute>, Vec<&Attribute>) = rest
+        .into_iter()
+        .partition(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr"));
+    let fallback_doc = docs.is_empty().then(|| {
+        let text = format!(" The `{}` activity.", definition.name);
+        quote!(#[doc = #text])
+    });
+
+    let mut run_sig = func.sig.clone();
+    run_sig.ident = Ident::new("run", ident.span());
+    let block = &func.block;
+
+    let definition_tokens = definition_expr(definition, &private);
+    let execute = execute_body(func, signature, &private);
+
+    quote! {
+        #(#cfgs)*
+        #(#docs)*
+        #fallback_doc
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy, Debug, Default)]
+        #vis struct #ident;
+
+        #(#cfgs)*
+        impl #ident {
+            /// Runs the activity's body directly, without a worker (for tests and composition).
+            #(#others)*
+            #vis #run_sig #block
+
+            /// The activity's name, version, registration defaults and heartbeat mode.
+            #vis const DEFINITION: #private::ActivityDefinition = #definition_tokens;
+        }
+
+        #(#cfgs)*
+        impl #private::Activity for #ident {
+            fn definition(&self) -> &#private::ActivityDefinition {
+                static DEFINITION: #private::ActivityDefinition = #ident::DEFINITION;
+                &DEFINITION
+            }
+
+            fn execute(
+                &self,
+                progress: #private::Progress,
+                input: #private::Option<#private::String>,
+            ) -> #private::ActivityFuture {
+                #execute
+            }
+        }
+    }
+}
+
+/// The body of `execute`: decode the input, run the body, encode its output. Each check is
+/// spanned at the user's tokens it is about, so its error lands there.
+fn execute_body(func: &ItemFn, signature: &Signature, private: &TokenStream) -> TokenStream {
+    let progress = format_ident!("__swf_progress");
+    let input = format_ident!("__swf_input");
+    let output = format_ident!("__swf_output");
+
+    let decode = match signature.input() {
+        Some(ty) => quote_spanned! {ty.span()=>
+            let #input: #ty = #private::decode_input::<Self, #ty>(input.as_deref())?;
+        },
+        None => quote!(let _ = input;),
+    };
+    let bind_progress = match signature.progress() {
+        Some(ProgressArg::RefMut) => quote!(let mut #progress = progress;),
+        _ => quote!(let #progress = progress;),
+    };
+    let call_args = signature.params.iter().map(|param| match param {
+        Param::Progress(ProgressArg::Value) => quote!(#progress),
+        Param::Progress(ProgressArg::Ref) => quote!(&#progress),
+        Param::Progress(ProgressArg::RefMut) => quote!(&mut #progress),
+        Param::Input(_) => quote!(#input),
+    });
+    let encode = match &signature.output {
+        Output::Unit => quote!(#private::encode_output::<Self, ()>(&#output)),
+        Output::Plain(ty) => quote_spanned! {ty.span()=>
+            #private::encode_output::<Self, #ty>(&#output)
+        },
+        Output::Result(ty) => {
+            let ok = format_ident!("__swf_ok");
+            let encode_ok = quote_spanned! {ty.span()=> #private::encode_output::<Self, _>(&#ok) };
+            let convert_err = quote_spanned! {ty.span()=> #private::into_activity_error(err) };
+            quote! {
+                match #output {
+                    #private::Result::Ok(#ok) => #encode_ok,
+                    #private::Result::Err(err) => #private::Result::Err(#convert_err),
+                }
+            }
+        }
+    };
+    let fn_ident = &func.sig.ident;
+    let send_span = func
+        .sig
+        .asyncness
+        .map(|a| a.span())
+        .unwrap_or_else(|| fn_ident.span())
+        .join(fn_ident.span())
+        .unwrap_or_else(|| fn_ident.span());
+    let box_future = quote_spanned!(send_span=> #private::box_future::<Self, _>);
+    let unused_progress = signature
+        .progress()
+        .is_none()
+        .then(|| quote!(let _ = &#progress;));
+    quote! {
+        #bind_progress
+        #unused_progress
+        #box_future(async move {
+            #decode
+            let #output = Self::run(#(#call_args),*).await;
+            #encode
+        })
+    }
+}
+
+/// The `ActivityDefinition` constant expression.
+fn definition_expr(definition: &Definition, private: &TokenStream) -> TokenStream {
+    let string = |s: &str| LitStr::new(s, Span::call_site());
+    let cow = |s: &Option<String>| match s {
+        Some(s) => {
+            let lit = string(s);
+            quote!(#private::Option::Some(#private::Cow::Borrowed(#lit)))
+        }
+        None => quote!(#private::Option::None),
+    };
+    let timeout = |t: &Option<Timeout>| match t {
+        Some(Timeout::Seconds(s)) => quote!(#private::Option::Some(#private::Timeout::Seconds(#s))),
+        Some(Timeout::Unlimited) => quote!(#private::Option::Some(#private::Timeout::Unlimited)),
+        None => quote!(#private::Option::None),
+    };
+    let name = string(&definition.name);
+    let version = string(&definition.version);
+    let description = cow(&definition.description);
+    let task_list = cow(&definition.task_list);
+    let task_priority = match definition.task_priority {
+        Some(p) => quote!(#private::Option::Some(#p)),
+        None => quote!(#private::Option::None),
+    };
+    let heartbeat_timeout = timeout(&definition.heartbeat_timeout);
+    let start_to_close_timeout = timeout(&definition.start_to_close_timeout);
+    let schedule_to_start_timeout = timeout(&definition.schedule_to_start_timeout);
+    let schedule_to_close_timeout = timeout(&definition.schedule_to_close_timeout);
+    let heartbeat = match definition.heartbeat {
+        Heartbeat::Auto => quote!(#private::HeartbeatMode::Auto),
+        Heartbeat::Manual => quote!(#private::HeartbeatMode::Manual),
+    };
+    quote! {
+        #private::ActivityDefinition {
+            activity_type: #private::ActivityType::from_static(#name, #version),
+            defaults: #private::RegistrationDefaults {
+                description: #description,
+                task_list: #task_list,
+                task_priority: #task_priority,
+                heartbeat_timeout: #heartbeat_timeout,
+                start_to_close_timeout: #start_to_close_timeout,
+                schedule_to_start_timeout: #schedule_to_start_timeout,
+                schedule_to_close_timeout: #schedule_to_close_timeout,
+                ..#private::RegistrationDefaults::NONE
+            },
+            heartbeat: #heartbeat,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    fn expand(args: TokenStream, item: TokenStream) -> String {
+        activity(args, item).to_string()
+    }
+
+    #[test]
+    fn generates_the_struct_run_and_definition() {
+        let out = expand(
+            quote!(version = "1", heartbeat_timeout = "30s"),
+            quote! {
+                /// Resizes one image.
+                pub async fn resize_image(progress: &Progress, input: Input) -> Result<Out, MyError> { todo!() }
+            },
+        );
+        assert!(out.contains("pub struct resize_image ;"), "{out}");
+        assert!(
+            out.contains("pub async fn run (progress : & Progress , input : Input)"),
+            "{out}"
+        );
+        assert!(out.contains("pub const DEFINITION"), "{out}");
+        assert!(
+            out.contains("from_static (\"resize_image\" , \"1\")"),
+            "{out}"
+        );
+        assert!(out.contains("Timeout :: Seconds (30u64)"), "{out}");
+        assert!(
+            out.contains("Cow :: Borrowed (\"Resizes one image.\")"),
+            "{out}"
+        );
+        assert!(
+            out.contains(":: swf_activity :: __private :: Activity for resize_image"),
+            "{out}"
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn the_crate_key_replaces_the_runtime_path() {
+        let out = expand(
+            quote!(version = "1", crate = "::renamed"),
+            quote!(
+                async fn a() {}
+            ),
+        );
+        assert!(out.contains(":: renamed :: __private :: Activity"), "{out}");
+        assert!(!out.contains("swf_activity"), "{out}");
+    }
+
+    #[test]
+    fn wrong_arguments_still_generate_the_activity() {
+        let out = expand(
+            quote!(versoin = "1"),
+            quote!(
+                async fn a() {}
+            ),
+        );
+        assert!(out.contains("struct a"), "{out}");
+        assert!(out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn a_wrong_signature_keeps_the_function_as_written() {
+        let out = expand(
+            quote!(version = "1"),
+            quote!(
+                fn a(&self, x: u32) {}
+            ),
+        );
+        assert!(out.contains("fn a (x : u32)"), "{out}");
+        assert!(!out.contains("struct"), "{out}");
+        assert!(out.contains("must be `async`"), "{out}");
+    }
+
+    #[test]
+    fn not_a_function() {
+        let out = expand(
+            quote!(version = "1"),
+            quote!(
+                struct S;
+            ),
+        );
+        assert!(
+            out.contains("struct S ;") && out.contains("goes on an `async fn`"),
+            "{out}"
+        );
+    }
+}

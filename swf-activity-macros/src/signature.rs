@@ -1,0 +1,292 @@
+//! What an activity function's signature says: where the `Progress` handle and the input go, and
+//! what it returns. Every rule on the signature is checked here.
+
+use syn::{FnArg, GenericParam, ItemFn, PatType, ReturnType, Type, TypePath, TypeReference};
+
+use crate::ctxt::Errors;
+
+/// How the function takes the worker's `Progress` handle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ProgressArg {
+    /// `progress: Progress`
+    Value,
+    /// `progress: &Progress`
+    Ref,
+    /// `progress: &mut Progress`
+    RefMut,
+}
+
+/// One parameter, in the order written.
+#[derive(Clone, Debug)]
+pub(crate) enum Param {
+    /// The `Progress` handle.
+    Progress(ProgressArg),
+    /// The input, decoded from the task's JSON input.
+    Input(Box<Type>),
+}
+
+/// What the function returns.
+#[derive(Clone, Debug)]
+pub(crate) enum Output {
+    /// Nothing (`()` or no return type): an empty result.
+    Unit,
+    /// A value sent as the task's JSON result.
+    Plain(Type),
+    /// A `Result` whose `Ok` value is sent as the result and whose error fails the task.
+    Result(Type),
+}
+
+/// The parts of a signature the expansion needs.
+#[derive(Clone, Debug)]
+pub(crate) struct Signature {
+    pub(crate) params: Vec<Param>,
+    pub(crate) output: Output,
+}
+
+impl Signature {
+    /// The input type, if the function takes one.
+    pub(crate) fn input(&self) -> Option<&Type> {
+        self.params.iter().find_map(|p| match p {
+            Param::Input(ty) => Some(&**ty),
+            Param::Progress(_) => None,
+        })
+    }
+
+    /// How the function takes `Progress`, if it does.
+    pub(crate) fn progress(&self) -> Option<ProgressArg> {
+        self.params.iter().find_map(|p| match p {
+            Param::Progress(arg) => Some(*arg),
+            Param::Input(_) => None,
+        })
+    }
+}
+
+/// Checks `func` against the rules for activity functions, recording each broken rule in
+/// `errors` at the tokens that break it. The signature is returned even when rules are broken,
+/// with the offending parameters left out.
+pub(crate) fn analyze(func: &ItemFn, errors: &mut Errors) -> Signature {
+    let sig = &func.sig;
+    let fn_name = &sig.ident;
+    if sig.asyncness.is_none() {
+        errors.spanned(
+            sig.fn_token,
+            format!(
+                "an activity function must be `async`: write `async fn {fn_name}`; \
+                 the worker runs it as a future"
+            ),
+        );
+    }
+    if let Some(constness) = &sig.constness {
+        errors.spanned(constness, "an activity function cannot be `const`");
+    }
+    if let Some(unsafety) = &sig.unsafety {
+        errors.spanned(
+            unsafety,
+            "an activity function cannot be `unsafe`: the worker calls it with nothing to uphold",
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        errors.spanned(abi, "an activity function cannot declare an ABI (`extern`)");
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.spanned(variadic, "an activity function cannot be variadic");
+    }
+    for param in &sig.generics.params {
+        match param {
+            GenericParam::Lifetime(def) => errors.spanned(
+                def,
+                format!(
+                    "explicit lifetimes are not supported on activity functions: the worker passes \
+                     an owned input decoded from JSON and its own `Progress`; remove `{}` and take \
+                     owned values (`String`, not `&'a str`)",
+                    def.lifetime
+                ),
+            ),
+            GenericParam::Type(_) | GenericParam::Const(_) => errors.spanned(
+                param,
+                "generic parameters are not supported on activity functions: an activity is \
+                 registered with one input and one output type; use concrete types",
+            ),
+        }
+    }
+    if let Some(where_clause) = &sig.generics.where_clause {
+        errors.spanned(
+            where_clause,
+            "`where` clauses are not supported on activity functions: use concrete types",
+        );
+    }
+
+    let mut params = Vec::new();
+    let mut first_progress: Option<&PatType> = None;
+    let mut first_input: Option<&PatType> = None;
+    for arg in &sig.inputs {
+        let typed = match arg {
+            FnArg::Receiver(receiver) => {
+                errors.spanned(
+                    receiver,
+                    "an activity is a free `async fn`: it cannot take `self`; move it out of the \
+                     `impl` block and pass what it needs in its input",
+                );
+                continue;
+            }
+            FnArg::Typed(typed) => typed,
+        };
+        if let Some(progress) = progress_arg(&typed.ty) {
+            if let Some(first) = first_progress {
+                errors.spanned(
+                    typed,
+                    format!(
+                        "an activity takes at most one `Progress` parameter, and `{}` is already \
+                         one; remove this one (`Progress` is `Clone` if you need two handles)",
+                        pat_text(first)
+                    ),
+                );
+                continue;
+            }
+            first_progress = Some(typed);
+            params.push(Param::Progress(progress));
+            continue;
+        }
+        if let Type::ImplTrait(impl_trait) = &*typed.ty {
+            errors.spanned(
+                impl_trait,
+                "`impl Trait` parameters are not supported on activity functions: the input must \
+                 be one concrete type that implements `serde::Deserialize`",
+            );
+            continue;
+        }
+        if let Some(first) = first_input {
+            errors.spanned(
+                typed,
+                format!(
+                    "an activity takes at most one input parameter, and `{}` is already its input: \
+                     SWF gives a task one input; put both values in one struct that derives \
+                     `serde::Deserialize`",
+                    pat_text(first)
+                ),
+            );
+            continue;
+        }
+        first_input = Some(typed);
+        params.push(Param::Input(typed.ty.clone()));
+    }
+
+    let output = match &sig.output {
+        ReturnType::Default => Output::Unit,
+        ReturnType::Type(_, ty) => match &**ty {
+            Type::Tuple(tuple) if tuple.elems.is_empty() => Output::Unit,
+            Type::ImplTrait(impl_trait) => {
+                errors.spanned(
+                    impl_trait,
+                    "an activity function must return a concrete type that implements \
+                     `serde::Serialize`, not `impl Trait`",
+                );
+                Output::Unit
+            }
+            Type::Path(TypePath { qself: None, path })
+                if path.segments.last().is_some_and(|s| s.ident == "Result") =>
+            {
+                Output::Result((**ty).clone())
+            }
+            _ => Output::Plain((**ty).clone()),
+        },
+    };
+
+    Signature { params, output }
+}
+
+/// How `ty` passes a `Progress` handle, if it is one: `Progress`, `&Progress` or
+/// `&mut Progress`, under any path whose last segment is `Progress`.
+fn progress_arg(ty: &Type) -> Option<ProgressArg> {
+    fn is_progress(ty: &Type) -> bool {
+        match ty {
+            Type::Path(TypePath { qself: None, path }) => path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "Progress" && s.arguments.is_none()),
+            Type::Paren(paren) => is_progress(&paren.elem),
+            Type::Group(group) => is_progress(&group.elem),
+            _ => false,
+        }
+    }
+    match ty {
+        Type::Reference(TypeReference {
+            mutability, elem, ..
+        }) if is_progress(elem) => Some(if mutability.is_some() {
+            ProgressArg::RefMut
+        } else {
+            ProgressArg::Ref
+        }),
+        Type::Group(group) => progress_arg(&group.elem),
+        _ if is_progress(ty) => Some(ProgressArg::Value),
+        _ => None,
+    }
+}
+
+/// The parameter's pattern as the user wrote it, for messages.
+fn pat_text(param: &PatType) -> String {
+    let pat = &param.pat;
+    quote::quote!(#pat).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use super::*;
+
+    fn check(func: ItemFn) -> (Signature, String) {
+        let mut errors = Errors::default();
+        let sig = analyze(&func, &mut errors);
+        (sig, errors.into_compile_errors().to_string())
+    }
+
+    #[test]
+    fn finds_progress_and_input_in_any_order() {
+        let (sig, errors) = check(parse_quote! {
+            async fn a(input: Input, p: &swf_activity::Progress) -> Result<u32, MyError> { todo!() }
+        });
+        assert_eq!(errors, "");
+        assert!(matches!(sig.params[0], Param::Input(_)));
+        assert_eq!(sig.progress(), Some(ProgressArg::Ref));
+        assert!(matches!(sig.output, Output::Result(_)));
+
+        let (sig, errors) = check(parse_quote! { async fn b(p: &mut Progress) {} });
+        assert_eq!(errors, "");
+        assert_eq!(sig.progress(), Some(ProgressArg::RefMut));
+        assert!(sig.input().is_none());
+        assert!(matches!(sig.output, Output::Unit));
+
+        let (sig, errors) =
+            check(parse_quote! { async fn c(x: Vec<String>) -> Thumbnails { todo!() } });
+        assert_eq!(errors, "");
+        assert!(sig.progress().is_none());
+        assert!(matches!(sig.output, Output::Plain(_)));
+    }
+
+    #[test]
+    fn reports_every_broken_rule_at_once() {
+        let (sig, errors) = check(parse_quote! {
+            unsafe fn bad<'a, T>(&self, p: Progress, q: Progress, a: A, b: B, c: impl Sized) -> impl Sized
+            where T: Clone { todo!() }
+        });
+        for expected in [
+            "must be `async`",
+            "cannot be `unsafe`",
+            "explicit lifetimes are not supported",
+            "generic parameters are not supported",
+            "`where` clauses are not supported",
+            "cannot take `self`",
+            "at most one `Progress` parameter, and `p` is already one",
+            "at most one input parameter, and `a` is already its input",
+            "`impl Trait` parameters are not supported",
+            "not `impl Trait`",
+        ] {
+            assert!(
+                errors.contains(expected),
+                "missing {expected:?} in {errors}"
+            );
+        }
+        assert_eq!(sig.params.len(), 2);
+    }
+}
