@@ -75,6 +75,9 @@ pub(crate) struct Args {
     pub(crate) task_priority: Option<i32>,
     pub(crate) heartbeat: Option<Heartbeat>,
     pub(crate) krate: Option<syn::Path>,
+    /// `version` was written, possibly misspelled or with an invalid value: a missing `version`
+    /// would only repeat that error.
+    pub(crate) version_attempted: bool,
     /// The arguments did not parse to the end: keys after the syntax error are unknown, so a
     /// missing `version` must not be reported.
     pub(crate) incomplete: bool,
@@ -86,6 +89,10 @@ pub(crate) fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
     let parser = |input: ParseStream| -> syn::Result<()> {
         while !input.is_empty() {
             let key = parse_key(input, errors)?;
+            args.version_attempted |= match key {
+                Ok((key, _)) => key == Key::Version,
+                Err(suggestion) => suggestion == Some("version"),
+            };
             input.parse::<Token![=]>().map_err(|e| {
                 syn::Error::new(
                     e.span(),
@@ -93,7 +100,7 @@ pub(crate) fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
                 )
             })?;
             let value: Expr = input.parse()?;
-            if let Some((key, key_span)) = key {
+            if let Ok((key, key_span)) = key {
                 args.set(key, key_span, value, errors);
             }
             if input.is_empty() {
@@ -110,14 +117,17 @@ pub(crate) fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
     args
 }
 
-/// Parses a key. An unknown key is reported (with the closest valid one) and gives `None`.
-fn parse_key(input: ParseStream, errors: &mut Errors) -> syn::Result<Option<(Key, Span)>> {
+/// A key and its span, or for an unknown key (already reported) the valid key it is closest to.
+type ParsedKey = Result<(Key, Span), Option<&'static str>>;
+
+/// Parses a key. An unknown key is reported, with the closest valid one.
+fn parse_key(input: ParseStream, errors: &mut Errors) -> syn::Result<ParsedKey> {
     macro_rules! keys {
         ($($kw:ident => $key:ident,)*) => {
             $(
                 if input.peek(kw::$kw) {
                     let token: kw::$kw = input.parse()?;
-                    return Ok(Some((Key::$key, token.span)));
+                    return Ok(Ok((Key::$key, token.span)));
                 }
             )*
         };
@@ -136,7 +146,7 @@ fn parse_key(input: ParseStream, errors: &mut Errors) -> syn::Result<Option<(Key
     }
     if input.peek(Token![crate]) {
         let token: Token![crate] = input.parse()?;
-        return Ok(Some((Key::Crate, token.span)));
+        return Ok(Ok((Key::Crate, token.span)));
     }
     let ident = Ident::parse_any(input).map_err(|e| {
         syn::Error::new(
@@ -147,11 +157,9 @@ fn parse_key(input: ParseStream, errors: &mut Errors) -> syn::Result<Option<(Key
             ),
         )
     })?;
-    errors.at(
-        ident.span(),
-        unknown_key_message(&ident.unraw().to_string()),
-    );
-    Ok(None)
+    let key = ident.unraw().to_string();
+    errors.at(ident.span(), unknown_key_message(&key));
+    Ok(Err(closest_key(&key)))
 }
 
 /// "unknown key", the closest valid key when one is close, and the list of valid keys.

@@ -107,7 +107,12 @@ pub(crate) fn parse_duration(text: &str) -> Result<Timeout, DurationError> {
         return Err(syntax(Some(format!("add a unit, e.g. \"{text}s\""))));
     }
     if text.chars().any(char::is_whitespace) {
-        return Err(syntax(Some("write it without spaces".to_owned())));
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        return Err(match parse_duration(&compact) {
+            // The compact form's own hint (e.g. an unknown unit) says more than the spaces do.
+            Err(DurationError::Syntax { hint: Some(hint) }) => syntax(Some(hint)),
+            _ => syntax(Some(format!("write it without spaces: {compact:?}"))),
+        });
     }
 
     let bytes = text.as_bytes();
@@ -149,7 +154,11 @@ pub(crate) fn parse_duration(text: &str) -> Result<Timeout, DurationError> {
                     "every number needs a unit: h, m, s or ms".to_owned(),
                 )));
             }
-            _ => return Err(syntax(None)),
+            other => {
+                return Err(syntax(Some(format!(
+                    "{other:?} is not a unit: use h, m, s or ms"
+                ))));
+            }
         };
         if previous.is_some_and(|p| p >= unit) {
             return Err(syntax(Some(
@@ -308,6 +317,15 @@ mod tests {
             .unwrap_err()
             .message("30 parsecs");
         assert!(message.contains(ACCEPTED_FORMS), "{message}");
+        assert!(
+            message.ends_with(r#""parsecs" is not a unit: use h, m, s or ms"#),
+            "{message}"
+        );
+        let message = parse_duration("1 h").unwrap_err().message("1 h");
+        assert!(
+            message.ends_with(r#"write it without spaces: "1h""#),
+            "{message}"
+        );
         let message = parse_duration("30").unwrap_err().message("30");
         assert!(message.contains("\"30s\""), "{message}");
         let message = parse_duration("1.5s").unwrap_err().message("1.5s");

@@ -1,7 +1,7 @@
 //! Generating the activity: a unit struct named after the function, the body as its associated
 //! `run` function, its `DEFINITION`, and its `Activity` implementation.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Ident, ItemFn, LitStr};
@@ -143,27 +143,34 @@ fn execute_body(func: &ItemFn, signature: &Signature, private: &TokenStream) -> 
         Output::Plain(ty) => quote_spanned! {ty.span()=>
             #private::encode_output::<Self, #ty>(&#output)
         },
-        Output::Result(ty) => {
-            let ok = format_ident!("__swf_ok");
-            let encode_ok = quote_spanned! {ty.span()=> #private::encode_output::<Self, _>(&#ok) };
-            let convert_err = quote_spanned! {ty.span()=> #private::into_activity_error(err) };
+        Output::Result { ty, ok, err } => {
+            let ok_value = format_ident!("__swf_ok");
+            let err_value = format_ident!("__swf_err");
+            let ok_span = ok.as_ref().map_or_else(|| ty.span(), |t| t.span());
+            let err_span = err.as_ref().map_or_else(|| ty.span(), |t| t.span());
+            let encode_ok =
+                quote_spanned! {ok_span=> #private::encode_output::<Self, _>(&#ok_value) };
+            let convert_err =
+                quote_spanned! {err_span=> #private::into_activity_error::<Self, _>(#err_value) };
             quote! {
                 match #output {
-                    #private::Result::Ok(#ok) => #encode_ok,
-                    #private::Result::Err(err) => #private::Result::Err(#convert_err),
+                    #private::Result::Ok(#ok_value) => #encode_ok,
+                    #private::Result::Err(#err_value) => #private::Result::Err(#convert_err),
                 }
             }
         }
     };
-    let fn_ident = &func.sig.ident;
-    let send_span = func
-        .sig
-        .asyncness
-        .map(|a| a.span())
-        .unwrap_or_else(|| fn_ident.span())
-        .join(fn_ident.span())
-        .unwrap_or_else(|| fn_ident.span());
-    let box_future = quote_spanned!(send_span=> #private::box_future::<Self, _>);
+    let send_span = func.sig.ident.span();
+    let body = quote! {
+        #decode
+        let #output = Self::run(#(#call_args),*).await;
+        #encode
+    };
+    // Spanned at the function's name, so a future that is not `Send` is reported there.
+    let private_at_name = respan(private.clone(), send_span);
+    let task = quote_spanned! {send_span=>
+        #private_at_name::require_send_future::<Self, _>(async move { #body })
+    };
     let unused_progress = signature
         .progress()
         .is_none()
@@ -171,12 +178,25 @@ fn execute_body(func: &ItemFn, signature: &Signature, private: &TokenStream) -> 
     quote! {
         #bind_progress
         #unused_progress
-        #box_future(async move {
-            #decode
-            let #output = Self::run(#(#call_args),*).await;
-            #encode
-        })
+        #task
     }
+}
+
+/// The same tokens, all at `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(group) = &tree {
+                let mut group = Group::new(group.delimiter(), respan(group.stream(), span));
+                group.set_span(span);
+                tree = TokenTree::Group(group);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }
 
 /// The `ActivityDefinition` constant expression.

@@ -1,7 +1,10 @@
 //! What an activity function's signature says: where the `Progress` handle and the input go, and
 //! what it returns. Every rule on the signature is checked here.
 
-use syn::{FnArg, GenericParam, ItemFn, PatType, ReturnType, Type, TypePath, TypeReference};
+use syn::{
+    FnArg, GenericArgument, GenericParam, ItemFn, PatType, PathArguments, ReturnType, Type,
+    TypePath, TypeReference,
+};
 
 use crate::ctxt::Errors;
 
@@ -31,9 +34,14 @@ pub(crate) enum Output {
     /// Nothing (`()` or no return type): an empty result.
     Unit,
     /// A value sent as the task's JSON result.
-    Plain(Type),
-    /// A `Result` whose `Ok` value is sent as the result and whose error fails the task.
-    Result(Type),
+    Plain(Box<Type>),
+    /// A `Result` whose `Ok` value is sent as the result and whose error fails the task; its
+    /// type arguments when written out, for error spans.
+    Result {
+        ty: Box<Type>,
+        ok: Option<Box<Type>>,
+        err: Option<Box<Type>>,
+    },
 }
 
 /// The parts of a signature the expansion needs.
@@ -155,6 +163,25 @@ pub(crate) fn analyze(func: &ItemFn, errors: &mut Errors) -> Signature {
             );
             continue;
         }
+        if let Type::Reference(reference) = &*typed.ty {
+            let elem = &reference.elem;
+            let owned = match &**elem {
+                Type::Path(p) if p.path.is_ident("str") => "String".to_owned(),
+                Type::Slice(slice) => {
+                    let item = &slice.elem;
+                    format!("Vec<{}>", quote::quote!(#item))
+                }
+                other => quote::quote!(#other).to_string(),
+            };
+            errors.spanned(
+                reference,
+                format!(
+                    "an activity's input cannot be a reference: it is decoded from the task's \
+                     JSON input into a value the activity owns; take `{owned}` instead"
+                ),
+            );
+            continue;
+        }
         if let Some(first) = first_input {
             errors.spanned(
                 typed,
@@ -186,9 +213,25 @@ pub(crate) fn analyze(func: &ItemFn, errors: &mut Errors) -> Signature {
             Type::Path(TypePath { qself: None, path })
                 if path.segments.last().is_some_and(|s| s.ident == "Result") =>
             {
-                Output::Result((**ty).clone())
+                let mut type_args = match path.segments.last().map(|s| &s.arguments) {
+                    Some(PathArguments::AngleBracketed(args)) => args
+                        .args
+                        .iter()
+                        .filter_map(|arg| match arg {
+                            GenericArgument::Type(ty) => Some(Box::new(ty.clone())),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>()
+                        .into_iter(),
+                    _ => Vec::new().into_iter(),
+                };
+                Output::Result {
+                    ty: ty.clone(),
+                    ok: type_args.next(),
+                    err: type_args.next(),
+                }
             }
-            _ => Output::Plain((**ty).clone()),
+            _ => Output::Plain(ty.clone()),
         },
     };
 
@@ -249,7 +292,14 @@ mod tests {
         assert_eq!(errors, "");
         assert!(matches!(sig.params[0], Param::Input(_)));
         assert_eq!(sig.progress(), Some(ProgressArg::Ref));
-        assert!(matches!(sig.output, Output::Result(_)));
+        assert!(matches!(
+            &sig.output,
+            Output::Result {
+                ok: Some(_),
+                err: Some(_),
+                ..
+            }
+        ));
 
         let (sig, errors) = check(parse_quote! { async fn b(p: &mut Progress) {} });
         assert_eq!(errors, "");
@@ -262,6 +312,14 @@ mod tests {
         assert_eq!(errors, "");
         assert!(sig.progress().is_none());
         assert!(matches!(sig.output, Output::Plain(_)));
+    }
+
+    #[test]
+    fn a_borrowed_input_asks_for_the_owned_type() {
+        let (_, errors) = check(parse_quote! { async fn a(path: &'static str) {} });
+        assert!(errors.contains("take `String` instead"), "{errors}");
+        let (_, errors) = check(parse_quote! { async fn a(bytes: &[u8]) {} });
+        assert!(errors.contains("take `Vec<u8>` instead"), "{errors}");
     }
 
     #[test]

@@ -76,13 +76,24 @@ pub fn encode_output<A, T: ActivityOutput<A>>(output: &T) -> Result<Option<Strin
     })
 }
 
+/// An error type an activity can return: anything that converts into [`ActivityError`].
+#[diagnostic::on_unimplemented(
+    message = "activity `{A}` returns errors of type `{Self}`, which does not convert into `ActivityError`",
+    label = "the worker cannot report this error to SWF",
+    note = "implement `std::error::Error` for `{Self}` (for example with `thiserror`), or `From<{Self}> for ActivityError`"
+)]
+pub trait ActivityErrorType<A>: Into<ActivityError> {}
+
+impl<A, E: Into<ActivityError>> ActivityErrorType<A> for E {}
+
 /// Converts an activity's error into the error the worker reports.
-pub fn into_activity_error<E: Into<ActivityError>>(error: E) -> ActivityError {
+pub fn into_activity_error<A, E: ActivityErrorType<A>>(error: E) -> ActivityError {
     error.into()
 }
 
-/// Boxes the future that runs one task.
-pub fn box_future<A, F>(future: F) -> ActivityFuture
+/// Boxes the future that runs one task, which must be `Send` because the worker may move it
+/// between threads.
+pub fn require_send_future<A, F>(future: F) -> ActivityFuture
 where
     F: ActivitySendFuture<A, Output = Result<Option<String>, ActivityError>>,
 {

@@ -1,0 +1,6 @@
+use swf_activity::activity;
+
+#[activity(version = "1", description = "Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image. Resizes one image.")]
+async fn resize_image() {}
+
+fn main() {}
