@@ -17,7 +17,7 @@ mod model;
 mod names;
 mod signature;
 
-/// Turns an `async fn` into an activity type. See `swf_activity::activity`.
+/// Turns an `async fn` into an activity type; documented where `swf_activity` re-exports it.
 #[proc_macro_attribute]
 pub fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::activity(args.into(), item.into()).into()

@@ -20,6 +20,117 @@ pub mod timeout;
 #[doc(inline)]
 pub use swf_local as local;
 
+/// Turns an `async fn` into an activity type that a [`Worker`](worker::Worker) can run.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use swf_activity::activity::Activity;
+/// use swf_activity::{activity, ActivityError, Progress, Timeout};
+///
+/// #[derive(Deserialize)]
+/// pub struct ResizeInput {
+///     pub width: u32,
+/// }
+///
+/// #[derive(Serialize)]
+/// pub struct Thumbnails {
+///     pub widths: Vec<u32>,
+/// }
+///
+/// /// Resizes one image.
+/// #[activity(version = "1", heartbeat_timeout = "30s", start_to_close_timeout = "10m")]
+/// pub async fn resize_image(progress: Progress, input: ResizeInput) -> Result<Thumbnails, ActivityError> {
+///     let _ = progress.report("resizing");
+///     Ok(Thumbnails { widths: vec![input.width / 2, input.width / 4] })
+/// }
+///
+/// // The registration data:
+/// let definition = resize_image.definition();
+/// assert_eq!(definition.activity_type.name, "resize_image");
+/// assert_eq!(definition.defaults.description.as_deref(), Some("Resizes one image."));
+/// assert_eq!(definition.defaults.heartbeat_timeout, Some(Timeout::Seconds(30)));
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// // The body, called directly (in tests):
+/// let thumbnails = resize_image::run(Progress::detached(), ResizeInput { width: 800 }).await?;
+/// assert_eq!(thumbnails.widths, [400, 200]);
+///
+/// // What a worker does with a task's JSON input:
+/// let result = resize_image.execute(Progress::detached(), Some(r#"{"width":100}"#.into())).await?;
+/// assert_eq!(result.as_deref(), Some(r#"{"widths":[50,25]}"#));
+/// # Ok::<(), ActivityError>(())
+/// # }).unwrap();
+/// ```
+///
+/// Register it with `worker.activity(resize_image)`.
+///
+/// # The function
+///
+/// - It must be `async`, without `self`, generics or explicit lifetimes.
+/// - It may take a [`Progress`] (by value, `&Progress` or `&mut Progress`; any type whose name is
+///   `Progress`) and at most one input, in either order; either may be left out. The input is
+///   decoded from the task's JSON input and must implement `serde::de::DeserializeOwned`; a task
+///   without input decodes as JSON `null`, which suits `Option<T>` and `()`. An input that does
+///   not decode fails the task with the reason `"invalid input"` and serde's message as details.
+/// - It returns a value that implements `serde::Serialize`, sent as the task's JSON result, or a
+///   `Result<O, E>` (any type named `Result`, so aliases such as `io::Result<T>` work) whose `Ok`
+///   value is sent and whose error, any `E: Into<ActivityError>`, fails or cancels the task.
+///   A value that encodes as JSON `null` (`()`, no return type, `None`) is an empty result.
+/// - The future must be `Send`: the worker runs activities on a multi-threaded runtime.
+///
+/// # What it generates
+///
+/// The function's name becomes a unit struct that implements [`Activity`]; the body stays
+/// callable, with the signature as written, as the associated function `run`:
+///
+/// ```text
+/// /// <the function's doc comment>
+/// #[derive(Clone, Copy, Debug, Default)]
+/// pub struct resize_image;
+///
+/// impl resize_image {
+///     pub async fn run(progress: Progress, input: ResizeInput) -> Result<Thumbnails, ActivityError>;
+///     pub const DEFINITION: ActivityDefinition;
+/// }
+///
+/// impl Activity for resize_image { /* decodes the input, calls run, encodes the output */ }
+/// ```
+///
+/// `DEFINITION` is a constant (usable in `const` contexts and `match` arms);
+/// [`Activity::definition`] returns a reference to a `static` copy of it. Other attributes on the
+/// function (`#[allow]`, `#[tracing::instrument]`, ...) go on `run`; `#[cfg]` goes on every item.
+/// Inside the body, call the activity recursively as `Self::run`.
+///
+/// # Keys
+///
+/// | key | value | default |
+/// |---|---|---|
+/// | `version` | the type's version, 1 to 64 characters | required: registered types never change |
+/// | `name` | the type's name, 1 to 256 characters | the function's name as written |
+/// | `description` | at most 1024 characters | the doc comment, lines joined, trimmed; none without one |
+/// | `task_list` | the default task list, 1 to 256 characters, no leading or trailing whitespace | none |
+/// | `task_priority` | an integer literal that fits an `i32`, e.g. `10` or `-5` | none |
+/// | `heartbeat_timeout` | a duration | none |
+/// | `start_to_close_timeout` | a duration | none |
+/// | `schedule_to_start_timeout` | a duration | none |
+/// | `schedule_to_close_timeout` | a duration | none |
+/// | `heartbeat` | `"auto"` or `"manual"`, see [`HeartbeatMode`] | `"auto"` |
+/// | `crate` | the path of this crate when it is renamed, e.g. `crate = "swf"` | `"::swf_activity"` |
+///
+/// A key left out registers no default ([`RegistrationDefaults`] field `None`), so the decider
+/// must give that value when it schedules the activity.
+///
+/// Names, versions and task lists must not contain `:`, `/`, `|` or control characters
+/// (`\u{0}`-`\u{1f}`, `\u{7f}`-`\u{9f}`), and must not be the literal string `arn`.
+///
+/// Durations are `"none"` (no limit) or parts with units `h`, `m`, `s` and `ms`, largest first:
+/// `"30s"`, `"10m"`, `"1h30m"`, `"1.5h"`, `"90s"`. SWF takes whole seconds written in at most 8
+/// digits, so a duration must be a whole number of seconds no longer than
+/// [`Timeout::MAX_SECONDS`]. `heartbeat_timeout` may not be longer than `start_to_close_timeout`.
+///
+/// Every rule is checked at compile time and every broken one is reported in the same build,
+/// at the tokens that break it. When only the keys are wrong, the activity is still generated so
+/// code that uses it keeps compiling.
 #[doc(inline)]
 pub use swf_activity_macros::activity;
 
