@@ -218,7 +218,7 @@ fn part_millis(
     if !frac_scaled.is_multiple_of(scale) {
         // Below a millisecond: report the part rounded down, it is not whole seconds anyway.
         return Err(DurationError::NotWholeSeconds {
-            millis: int_millis + frac_scaled / scale,
+            millis: int_millis.saturating_add(frac_scaled / scale),
         });
     }
     Ok(int_millis.checked_add(frac_scaled / scale))
