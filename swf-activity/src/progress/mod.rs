@@ -137,6 +137,12 @@ impl Progress {
         Progress { state }
     }
 
+    /// Cancels the task from the worker's side (first reason wins), as
+    /// [`TaskHeartbeat::cancel`](crate::heartbeat::TaskHeartbeat::cancel) does.
+    pub(crate) fn cancel_from_worker(&self, reason: CancelReason) {
+        self.state.cancel(reason);
+    }
+
     /// The task this handle belongs to; `None` when [detached](Self::detached).
     pub fn task(&self) -> Option<&ActivityTask> {
         self.state.task.as_ref()
