@@ -157,3 +157,41 @@ async fn throttling_is_retried_with_the_latest_details() {
     assert!(stats.throttled >= 2);
     heartbeat.finish();
 }
+
+/// Never answers, like a hung connection.
+struct Hung;
+
+impl swf_activity::heartbeat::HeartbeatTransport for Hung {
+    fn record_heartbeat(
+        &self,
+        _task_token: String,
+        _details: Option<String>,
+    ) -> futures::future::BoxFuture<
+        'static,
+        Result<swf_activity::heartbeat::HeartbeatAnswer, swf_activity::heartbeat::HeartbeatError>,
+    > {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_call_times_out_and_is_retried() {
+    let config = HeartbeatConfig {
+        call_timeout: Duration::from_secs(2),
+        ..HeartbeatConfig::default()
+    };
+    let engine = HeartbeatEngine::on_current_runtime(Arc::new(Hung), config);
+    let heartbeat = engine.start_task(
+        ActivityTask::new("t", ActivityType::from_static("H", "1"), "a", "w", "r", 1),
+        TaskSchedule {
+            heartbeat_timeout: Some(Duration::from_secs(10)),
+            start_to_close_timeout: None,
+            mode: HeartbeatMode::Auto,
+        },
+    );
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let stats = engine.stats();
+    assert!(stats.failed >= 2 && stats.retried >= 2, "{stats:?}");
+    assert!(!heartbeat.progress().is_cancelled());
+    heartbeat.finish();
+}

@@ -310,8 +310,14 @@ fn start_send(shared: &EngineShared, entry: &Entry, now: Instant) {
             beat.last_success.unwrap_or(entry.started) + timeout
         }),
     };
+    let call_timeout = shared.config.call_timeout;
     tokio::spawn(async move {
-        let answer = call.await;
+        let answer = match tokio::time::timeout(call_timeout, call).await {
+            Ok(answer) => answer,
+            Err(_) => Err(HeartbeatError::Transient(format!(
+                "no answer within {call_timeout:?}"
+            ))),
+        };
         on_answer(&state, &signal, answer, seq, now, timing);
     });
 }

@@ -120,6 +120,9 @@ pub struct HeartbeatConfig {
     pub cancel_check_interval: Duration,
     /// The rate budget all the worker's tasks share.
     pub budget: HeartbeatBudget,
+    /// How long one heartbeat call may take before it counts as a transient failure and is
+    /// retried (default 20 s). Keeps a hung connection from silencing a task.
+    pub call_timeout: Duration,
 }
 
 impl Default for HeartbeatConfig {
@@ -128,6 +131,7 @@ impl Default for HeartbeatConfig {
             max_interval: Duration::from_secs(60),
             cancel_check_interval: Duration::from_secs(30),
             budget: HeartbeatBudget::default(),
+            call_timeout: Duration::from_secs(20),
         }
     }
 }
