@@ -14,6 +14,7 @@ pub mod heartbeat;
 pub mod limits;
 pub mod progress;
 pub mod task;
+pub mod testing;
 pub mod timeout;
 
 #[cfg(feature = "local")]

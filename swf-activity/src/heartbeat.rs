@@ -1,1 +1,0 @@
-//! The heartbeat engine: batches progress into RecordActivityTaskHeartbeat calls.

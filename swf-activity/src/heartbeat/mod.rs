@@ -1,0 +1,137 @@
+//! The heartbeat engine: turns every running task's [`Progress`](crate::Progress) into
+//! RecordActivityTaskHeartbeat calls, and their answers into cancellations.
+//!
+//! # What goes out when
+//!
+//! Each task has an **interval**: 0.8 x its heartbeat timeout, at most
+//! [`HeartbeatConfig::max_interval`] (60 s). A task with no heartbeat timeout (`NONE` or unknown)
+//! still heartbeats every [`HeartbeatConfig::cancel_check_interval`] (30 s), because cancellation
+//! only ever arrives in a heartbeat's answer.
+//!
+//! - The first [report](crate::Progress::report) goes out at once. After that at most one
+//!   heartbeat per interval goes out, carrying the latest details; reports in between are
+//!   folded into it (counted as `coalesced`). Every heartbeat carries the latest details, even when
+//!   they did not change, because SWF keeps the last heartbeat's details for its timeout event.
+//! - [`HeartbeatMode::Auto`](crate::HeartbeatMode::Auto) (the default): a first heartbeat goes out
+//!   when the task starts and then one every interval while it runs, reported or not. A task stuck
+//!   forever is then only stopped by its start-to-close timeout.
+//! - [`HeartbeatMode::Manual`](crate::HeartbeatMode::Manual): only reports cause heartbeats (at
+//!   most one per interval), so an activity that stops reporting times out after its heartbeat
+//!   timeout, as SWF intends. Without a heartbeat timeout there is nothing to time out, and
+//!   cancel-check heartbeats still go out.
+//! - [`Progress::flush`](crate::Progress::flush) sends at once, ignoring the interval, and waits
+//!   for the answer.
+//!
+//! # Timeouts
+//!
+//! SWF's task does not say what its heartbeat or start-to-close timeout is; the worker works it out
+//! (registered defaults, an override, or the scheduling event) and passes it in [`TaskSchedule`].
+//! The engine uses the heartbeat timeout for the interval and as the task's **deadline** (last
+//! answered heartbeat + timeout): tasks nearer their deadline are sent first when the budget is
+//! short, and retries of failed heartbeats are kept before it. When the start-to-close timeout has
+//! passed, heartbeats stop and the task is cancelled with
+//! [`StartToCloseElapsed`](crate::progress::CancelReason::StartToCloseElapsed).
+//!
+//! # Budget
+//!
+//! One [`HeartbeatBudget`] (a token bucket) covers all of a worker's tasks. When several tasks are
+//! due and tokens are short, the one nearest its deadline goes first; the rest wait for tokens.
+//! If the running tasks need more heartbeats per second than the budget refills, the engine warns
+//! once with the numbers.
+//!
+//! # Errors
+//!
+//! Throttling and transient errors are retried with exponential backoff and jitter, with the
+//! latest details, kept before the heartbeat deadline. UnknownResourceFault stops the task's
+//! heartbeats and cancels it with [`TaskGone`](crate::progress::CancelReason::TaskGone);
+//! OperationNotPermittedFault stops them and cancels with
+//! [`NotPermitted`](crate::progress::CancelReason::NotPermitted), logging the cause once.
+//!
+//! # Where it runs
+//!
+//! [`HeartbeatEngine::new`] runs the engine on its own thread with its own runtime: activity code
+//! that blocks its threads (a CPU-bound loop without `.await`) cannot delay heartbeats.
+//! [`HeartbeatEngine::on_current_runtime`] runs it on the caller's runtime, for tests under paused
+//! time.
+//!
+//! # Logging
+//!
+//! `tracing` events at debug level (heartbeat sent, failed, cancellation) and trace level
+//! (coalesced, waiting for the budget). Tasks are named by their token's
+//! [fingerprint](crate::task::ActivityTask::token_fingerprint), never by the token.
+//!
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use futures::future::BoxFuture;
+//! use swf_activity::{ActivityType, HeartbeatMode};
+//! use swf_activity::heartbeat::*;
+//! use swf_activity::task::ActivityTask;
+//!
+//! struct AlwaysCancel;
+//! impl HeartbeatTransport for AlwaysCancel {
+//!     fn record_heartbeat(&self, _token: String, _details: Option<String>)
+//!         -> BoxFuture<'static, Result<HeartbeatAnswer, HeartbeatError>> {
+//!         Box::pin(async { Ok(HeartbeatAnswer { cancel_requested: true }) })
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let engine = HeartbeatEngine::new(Arc::new(AlwaysCancel), HeartbeatConfig::default());
+//! let task = ActivityTask::new("token", ActivityType::from_static("A", "1"), "a1", "w", "r", 3);
+//! let heartbeat = engine.start_task(task, TaskSchedule {
+//!     heartbeat_timeout: Some(Duration::from_secs(30)),
+//!     start_to_close_timeout: None,
+//!     mode: HeartbeatMode::Auto,
+//! });
+//! let progress = heartbeat.progress();
+//! progress.report("starting").unwrap();
+//! let reason = progress.cancelled().await;
+//! assert_eq!(reason, swf_activity::progress::CancelReason::Requested);
+//! heartbeat.finish();
+//! # });
+//! ```
+
+mod budget;
+mod engine;
+mod schedule;
+pub(crate) mod signal;
+mod task;
+mod transport;
+
+use std::time::Duration;
+
+pub use budget::HeartbeatBudget;
+pub use engine::HeartbeatEngine;
+pub use schedule::TaskSchedule;
+pub use signal::HeartbeatStats;
+pub use task::TaskHeartbeat;
+pub use transport::{HeartbeatAnswer, HeartbeatError, HeartbeatTransport};
+
+/// How a worker's heartbeat engine paces heartbeats.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeartbeatConfig {
+    /// The longest time between two heartbeats of a task with a heartbeat timeout (default 60 s).
+    pub max_interval: Duration,
+    /// The time between heartbeats of a task without a heartbeat timeout (default 30 s): they only
+    /// check for cancellation.
+    pub cancel_check_interval: Duration,
+    /// The rate budget all the worker's tasks share.
+    pub budget: HeartbeatBudget,
+    /// How long one heartbeat call may take before it counts as a transient failure and is
+    /// retried (default 20 s). Keeps a hung connection from silencing a task.
+    pub call_timeout: Duration,
+}
+
+impl Default for HeartbeatConfig {
+    fn default() -> Self {
+        HeartbeatConfig {
+            max_interval: Duration::from_secs(60),
+            cancel_check_interval: Duration::from_secs(30),
+            budget: HeartbeatBudget::default(),
+            call_timeout: Duration::from_secs(20),
+        }
+    }
+}

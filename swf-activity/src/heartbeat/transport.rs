@@ -1,0 +1,89 @@
+//! [`HeartbeatTransport`]: how the engine calls RecordActivityTaskHeartbeat.
+
+use aws_sdk_swf::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_swf::operation::record_activity_task_heartbeat::RecordActivityTaskHeartbeatError;
+use futures::future::BoxFuture;
+
+/// SWF's answer to a heartbeat.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HeartbeatAnswer {
+    /// The decider asked to cancel the task.
+    pub cancel_requested: bool,
+}
+
+/// Why a heartbeat failed, sorted by what the engine does next.
+#[derive(Debug, thiserror::Error)]
+pub enum HeartbeatError {
+    /// UnknownResourceFault: the task timed out or was closed elsewhere. The engine stops the
+    /// task's heartbeats and cancels it with [`TaskGone`](crate::progress::CancelReason::TaskGone).
+    #[error("the task is gone (timed out or closed elsewhere); stop working on it: {0}")]
+    TaskGone(String),
+    /// OperationNotPermittedFault: the worker's credentials may not heartbeat this task. The
+    /// engine stops its heartbeats and cancels it with
+    /// [`NotPermitted`](crate::progress::CancelReason::NotPermitted). Check the IAM policy allows
+    /// `swf:RecordActivityTaskHeartbeat` on the domain.
+    #[error(
+        "not permitted to heartbeat this task; check the IAM policy allows swf:RecordActivityTaskHeartbeat on the domain: {0}"
+    )]
+    NotPermitted(String),
+    /// ThrottlingException: over the account's heartbeat quota. Retried with backoff; lower the
+    /// worker's [`HeartbeatBudget`](super::HeartbeatBudget) if it persists.
+    #[error(
+        "heartbeat throttled by SWF; retried with backoff (lower the heartbeat budget if this persists): {0}"
+    )]
+    Throttled(String),
+    /// Anything else (network, 5xx, ...). Retried with backoff.
+    #[error("heartbeat failed, will be retried: {0}")]
+    Transient(String),
+}
+
+/// Sends one RecordActivityTaskHeartbeat. Implemented for [`aws_sdk_swf::Client`]; tests and
+/// [`ActivityEnvironment`](crate::testing::ActivityEnvironment) use their own.
+pub trait HeartbeatTransport: Send + Sync + 'static {
+    /// Records a heartbeat for `task_token` with `details`.
+    fn record_heartbeat(
+        &self,
+        task_token: String,
+        details: Option<String>,
+    ) -> BoxFuture<'static, Result<HeartbeatAnswer, HeartbeatError>>;
+}
+
+impl HeartbeatTransport for aws_sdk_swf::Client {
+    fn record_heartbeat(
+        &self,
+        task_token: String,
+        details: Option<String>,
+    ) -> BoxFuture<'static, Result<HeartbeatAnswer, HeartbeatError>> {
+        let call = self
+            .record_activity_task_heartbeat()
+            .task_token(task_token)
+            .set_details(details);
+        Box::pin(async move {
+            match call.send().await {
+                Ok(output) => Ok(HeartbeatAnswer {
+                    cancel_requested: output.cancel_requested,
+                }),
+                Err(err) => Err(classify(err)),
+            }
+        })
+    }
+}
+
+/// Sorts an SDK error into what the engine does next.
+fn classify<R: std::fmt::Debug>(
+    err: SdkError<RecordActivityTaskHeartbeatError, R>,
+) -> HeartbeatError {
+    let text = DisplayErrorContext(&err).to_string();
+    if let Some(service) = err.as_service_error() {
+        if service.is_unknown_resource_fault() {
+            return HeartbeatError::TaskGone(text);
+        }
+        if service.is_operation_not_permitted_fault() {
+            return HeartbeatError::NotPermitted(text);
+        }
+    }
+    if err.code() == Some("ThrottlingException") {
+        return HeartbeatError::Throttled(text);
+    }
+    HeartbeatError::Transient(text)
+}

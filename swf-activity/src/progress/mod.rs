@@ -1,0 +1,302 @@
+//! [`Progress`]: how a running activity reports progress and learns that it should stop.
+//!
+//! Every running task gets a [`Progress`]. [`report`](Progress::report) stores the latest details
+//! and returns at once; the [heartbeat engine](crate::heartbeat) sends them in its own time, at
+//! most one heartbeat per interval, so an activity may report as often as it likes.
+//! Cancellation arrives in heartbeat answers and is seen through
+//! [`cancelled`](Progress::cancelled), [`is_cancelled`](Progress::is_cancelled) and
+//! [`flush`](Progress::flush).
+//!
+//! ```
+//! use swf_activity::{ActivityError, Progress};
+//!
+//! async fn copy_files(progress: Progress, files: Vec<String>) -> Result<usize, ActivityError> {
+//!     for (done, _file) in files.iter().enumerate() {
+//!         if let Some(reason) = progress.cancel_reason() {
+//!             return Err(ActivityError::canceled().with_details(&format!("{reason}; {done} copied")));
+//!         }
+//!         // ... copy the file ...
+//!         progress.report(&serde_json::json!({ "done": done + 1, "of": files.len() }))?;
+//!     }
+//!     Ok(files.len())
+//! }
+//! # let n = futures::executor::block_on(copy_files(Progress::detached(), vec!["a".into()])).unwrap();
+//! # assert_eq!(n, 1);
+//! ```
+
+mod cancelled;
+pub(crate) mod state;
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::details::render_details;
+use crate::error::ActivityError;
+use crate::limits::HEARTBEAT_DETAILS_MAX_CHARS;
+use crate::task::ActivityTask;
+
+pub use cancelled::{Cancelled, CancelledOwned};
+use state::TaskState;
+
+/// Why an activity is asked to stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CancelReason {
+    /// The decider requested cancellation (a heartbeat answered `cancelRequested: true`). The
+    /// activity should stop and return [`ActivityError::canceled`], or may ignore the request and
+    /// complete.
+    Requested,
+    /// The task is gone (UnknownResourceFault): it timed out or was closed elsewhere. Nothing sent
+    /// for it will be accepted; heartbeats have stopped.
+    TaskGone,
+    /// The worker may not act on this task (OperationNotPermittedFault); heartbeats have stopped.
+    NotPermitted,
+    /// The start-to-close deadline passed: nothing the activity does now can be recorded.
+    StartToCloseElapsed,
+    /// The worker is shutting down.
+    WorkerShutdown,
+}
+
+impl CancelReason {
+    /// Whether SWF will still accept an answer for the task: true for [`Requested`](Self::Requested)
+    /// and [`WorkerShutdown`](Self::WorkerShutdown), false when the task is gone, not permitted or
+    /// past its start-to-close deadline.
+    pub fn task_still_open(self) -> bool {
+        matches!(self, CancelReason::Requested | CancelReason::WorkerShutdown)
+    }
+}
+
+impl fmt::Display for CancelReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CancelReason::Requested => "cancellation requested",
+            CancelReason::TaskGone => "task gone (timed out or closed elsewhere)",
+            CancelReason::NotPermitted => "operation not permitted on this task",
+            CancelReason::StartToCloseElapsed => "start-to-close timeout elapsed",
+            CancelReason::WorkerShutdown => "worker shutting down",
+        })
+    }
+}
+
+/// Stopping because of a cancellation is answered as a cancellation, with the reason as details,
+/// so `progress.flush().await?` works in an activity.
+impl From<CancelReason> for ActivityError {
+    fn from(reason: CancelReason) -> Self {
+        ActivityError::canceled().with_details(&reason.to_string())
+    }
+}
+
+/// Why [`Progress::report`] refused details.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The details are longer than SWF accepts in a heartbeat.
+    #[error(
+        "progress details are {chars} characters, over SWF's limit of {limit}: report a summary; the previous details are kept"
+    )]
+    DetailsTooLong {
+        /// Characters in the refused details.
+        chars: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The details could not be serialized to JSON.
+    #[error("progress details could not be serialized to JSON: {0}; the previous details are kept")]
+    NotSerializable(#[source] serde_json::Error),
+}
+
+/// A running activity's handle to report progress and to learn that it should stop.
+///
+/// Cheap to clone (one reference count), `Send + Sync`: pass clones to spawned tasks and helper
+/// functions. Every clone reports to and hears from the same task.
+#[derive(Clone)]
+pub struct Progress {
+    state: Arc<TaskState>,
+}
+
+impl fmt::Debug for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Progress")
+            .field("task", &self.state.fingerprint())
+            .field("cancel_reason", &self.cancel_reason())
+            .finish()
+    }
+}
+
+impl Progress {
+    /// A handle attached to no task: reports are checked and kept but go nowhere,
+    /// [`flush`](Self::flush) returns at once and it is never cancelled. For calling an activity's
+    /// function directly.
+    pub fn detached() -> Self {
+        Progress {
+            state: Arc::new(TaskState::new(None, None)),
+        }
+    }
+
+    pub(crate) fn from_state(state: Arc<TaskState>) -> Self {
+        Progress { state }
+    }
+
+    /// Cancels the task from the worker's side (first reason wins), as
+    /// [`TaskHeartbeat::cancel`](crate::heartbeat::TaskHeartbeat::cancel) does.
+    pub(crate) fn cancel_from_worker(&self, reason: CancelReason) {
+        self.state.cancel(reason);
+    }
+
+    /// The task this handle belongs to; `None` when [detached](Self::detached).
+    pub fn task(&self) -> Option<&ActivityTask> {
+        self.state.task.as_ref()
+    }
+
+    /// Reports progress details: a string is sent as it is, any other value as JSON.
+    ///
+    /// Never waits and never touches the network: it replaces the details the next heartbeat will
+    /// carry (only the latest are sent). The first report of a task goes out at once; later ones
+    /// ride on the next scheduled heartbeat. Details over
+    /// [`HEARTBEAT_DETAILS_MAX_CHARS`] (2048 characters) are refused with
+    /// [`ReportError::DetailsTooLong`], nothing is sent and the previous details are kept.
+    ///
+    /// ```
+    /// use swf_activity::Progress;
+    /// use swf_activity::progress::ReportError;
+    ///
+    /// let progress = Progress::detached();
+    /// progress.report("50%").unwrap();
+    /// let too_long = "x".repeat(2049);
+    /// assert!(matches!(progress.report(&too_long), Err(ReportError::DetailsTooLong { chars: 2049, .. })));
+    /// assert_eq!(progress.last_details().as_deref(), Some("50%"));
+    /// ```
+    pub fn report<T: Serialize + ?Sized>(&self, details: &T) -> Result<(), ReportError> {
+        let text = render_details(details).map_err(ReportError::NotSerializable)?;
+        let chars = text.chars().count();
+        if chars > HEARTBEAT_DETAILS_MAX_CHARS {
+            return Err(ReportError::DetailsTooLong {
+                chars,
+                limit: HEARTBEAT_DETAILS_MAX_CHARS,
+            });
+        }
+        let (coalesced, wake) = {
+            let mut beat = self.state.beat();
+            let coalesced = beat.version > beat.sent_version;
+            beat.details = Some(text);
+            beat.version += 1;
+            (coalesced, std::mem::take(&mut beat.wake_on_report))
+        };
+        if let Some(signal) = &self.state.signal {
+            if coalesced {
+                signal.stats.count_coalesced();
+                tracing::trace!(task = %self.state.fingerprint(), "progress coalesced");
+            }
+            if wake {
+                signal.wake.notify_one();
+            }
+        }
+        Ok(())
+    }
+
+    /// The latest details accepted by [`report`](Self::report), sent or not.
+    pub fn last_details(&self) -> Option<String> {
+        self.state.beat().details.clone()
+    }
+
+    /// Sends a heartbeat now with the latest details (as soon as the worker's heartbeat budget
+    /// allows, ignoring the interval) and waits for its answer: the way to check for cancellation
+    /// at a point of the activity's choosing.
+    ///
+    /// Returns `Ok(())` when the heartbeat was answered and the task is not cancelled, and
+    /// `Err(reason)` as soon as it is cancelled (including by that answer). Returns at once with
+    /// `Ok(())` on a [detached](Self::detached) handle or a task whose heartbeats have stopped,
+    /// and with `Err` if the task is already cancelled. A failed heartbeat is retried and the
+    /// flush waits for the retry. `Err` converts into [`ActivityError::canceled`], so `?` works:
+    ///
+    /// ```
+    /// use swf_activity::{ActivityError, Progress};
+    ///
+    /// async fn step(progress: &Progress) -> Result<(), ActivityError> {
+    ///     progress.report("phase 1 done")?;
+    ///     progress.flush().await?; // stops here if cancellation was requested
+    ///     Ok(())
+    /// }
+    /// # futures::executor::block_on(step(&Progress::detached())).unwrap();
+    /// ```
+    ///
+    /// # Cancellation safety
+    ///
+    /// Cancel-safe: dropping the future loses nothing; the heartbeat it asked for is still sent.
+    pub async fn flush(&self) -> Result<(), CancelReason> {
+        let Some(signal) = &self.state.signal else {
+            return Ok(());
+        };
+        if let Some(reason) = self.state.reason() {
+            return Err(reason);
+        }
+        let wanted = {
+            let mut beat = self.state.beat();
+            if beat.stopped {
+                return Ok(());
+            }
+            let wanted = beat.next_seq;
+            beat.flush_wanted = beat.flush_wanted.max(wanted);
+            wanted
+        };
+        signal.wake.notify_one();
+        loop {
+            let notified = self.state.beat_notify.notified();
+            tokio::pin!(notified);
+            // Registered before the checks, so an answer in between is not missed.
+            notified.as_mut().enable();
+            if let Some(reason) = self.state.reason() {
+                return Err(reason);
+            }
+            {
+                let beat = self.state.beat();
+                if beat.answered_seq >= wanted || beat.stopped {
+                    return Ok(());
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Whether the activity has been asked to stop. Never waits.
+    pub fn is_cancelled(&self) -> bool {
+        self.state.reason().is_some()
+    }
+
+    /// Why the activity has been asked to stop, if it has. Never waits.
+    pub fn cancel_reason(&self) -> Option<CancelReason> {
+        self.state.reason()
+    }
+
+    /// Resolves when the activity is asked to stop, with the reason; at once if it already was.
+    ///
+    /// ```
+    /// use swf_activity::{ActivityError, Progress};
+    ///
+    /// async fn work(progress: Progress) -> Result<(), ActivityError> {
+    ///     tokio::select! {
+    ///         reason = progress.cancelled() => Err(reason.into()),
+    ///         () = tokio::time::sleep(std::time::Duration::from_millis(1)) => Ok(()),
+    ///     }
+    /// }
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap()
+    /// #     .block_on(work(Progress::detached())).unwrap();
+    /// ```
+    ///
+    /// # Cancellation safety
+    ///
+    /// Cancel-safe (see [`Cancelled`]): use it freely in `tokio::select!`.
+    pub fn cancelled(&self) -> Cancelled<'_> {
+        Cancelled::new(&self.state)
+    }
+
+    /// Like [`cancelled`](Self::cancelled), but the future owns its handle: it is `'static` and
+    /// can be moved into a spawned task.
+    ///
+    /// # Cancellation safety
+    ///
+    /// Cancel-safe (see [`CancelledOwned`]).
+    pub fn cancelled_owned(&self) -> CancelledOwned {
+        CancelledOwned::new(Arc::clone(&self.state))
+    }
+}

@@ -1,0 +1,255 @@
+//! Test activities without SWF: [`ActivityEnvironment`] runs one activity on the real heartbeat
+//! engine against a scripted service that records every heartbeat.
+//!
+//! Run it under tokio's paused time (`#[tokio::test(start_paused = true)]`, which needs tokio's
+//! `test-util` feature in your dev-dependencies): timers then fire at once, in order, so a run
+//! that covers hours of heartbeats takes milliseconds and its timings are exact.
+//!
+//! # Example
+//!
+//! ```
+//! use std::time::Duration;
+//! use swf_activity::activity::{Activity, ActivityDefinition, ActivityFuture};
+//! use swf_activity::testing::{ActivityEnvironment, ActivityOutcome, Trigger};
+//! use swf_activity::{ActivityError, ActivityType, HeartbeatMode, Progress, RegistrationDefaults};
+//!
+//! /// Counts to its input, one step a second, reporting each step.
+//! struct Count;
+//!
+//! static COUNT: ActivityDefinition = ActivityDefinition {
+//!     activity_type: ActivityType::from_static("Count", "1"),
+//!     defaults: RegistrationDefaults::NONE,
+//!     heartbeat: HeartbeatMode::Auto,
+//! };
+//!
+//! impl Activity for Count {
+//!     fn definition(&self) -> &ActivityDefinition {
+//!         &COUNT
+//!     }
+//!
+//!     fn execute(&self, progress: Progress, input: Option<String>) -> ActivityFuture {
+//!         Box::pin(async move {
+//!             let to: u32 = serde_json::from_str(input.as_deref().unwrap_or("0"))?;
+//!             for step in 1..=to {
+//!                 tokio::select! {
+//!                     reason = progress.cancelled() => {
+//!                         return Err(ActivityError::canceled().with_details(&format!("{reason} at step {step}")));
+//!                     }
+//!                     () = tokio::time::sleep(Duration::from_secs(1)) => {}
+//!                 }
+//!                 progress.report(&step)?;
+//!             }
+//!             Ok(Some(to.to_string()))
+//!         })
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+//! // Runs to the end: one heartbeat at the start, then one every 8 s (0.8 x 10 s).
+//! let env = ActivityEnvironment::new().heartbeat_timeout(Some(Duration::from_secs(10)));
+//! let run = env.run(&Count, Some("20".to_owned())).await;
+//! assert_eq!(run.result_json::<u32>().unwrap(), 20);
+//! let times: Vec<u64> = run.heartbeats.iter().map(|h| h.at.as_secs()).collect();
+//! assert_eq!(times, [0, 1, 9, 17]);
+//! assert_eq!(run.heartbeats[1].details.as_deref(), Some("1"));
+//!
+//! // The decider cancels it after two heartbeats: the third answer says so.
+//! let run = env.request_cancellation(Trigger::AfterHeartbeats(2)).run(&Count, Some("20".to_owned())).await;
+//! assert_eq!(run.outcome, ActivityOutcome::Canceled { details: Some("cancellation requested at step 10".to_owned()) });
+//! # });
+//! ```
+
+mod outcome;
+mod transport;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::time::Instant;
+
+use crate::activity::{Activity, HeartbeatMode};
+use crate::heartbeat::{HeartbeatConfig, HeartbeatEngine, TaskSchedule};
+use crate::progress::CancelReason;
+use crate::task::ActivityTask;
+use crate::timeout::Timeout;
+
+pub use outcome::{ActivityOutcome, ActivityRun, ResultError};
+pub use transport::{HeartbeatReply, RecordedHeartbeat, Trigger};
+use transport::{Script, ScriptedTransport};
+
+/// Runs an [`Activity`] as a worker would, on the real heartbeat engine, against a scripted
+/// service that records every heartbeat. See the [module documentation](self) for an example.
+///
+/// Timeouts and the heartbeat mode default to the activity's registered definition; each can be
+/// overridden. The service answers every heartbeat with success unless scripted otherwise.
+#[derive(Clone, Debug, Default)]
+pub struct ActivityEnvironment {
+    heartbeat_timeout: Option<Option<Duration>>,
+    start_to_close_timeout: Option<Option<Duration>>,
+    mode: Option<HeartbeatMode>,
+    config: HeartbeatConfig,
+    script: Script,
+    worker_shutdown: Option<Trigger>,
+    task_token: Option<String>,
+}
+
+impl ActivityEnvironment {
+    /// An environment where every heartbeat succeeds.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The task's heartbeat timeout (`None`: no heartbeat timeout). Defaults to the activity's
+    /// registered default.
+    #[must_use]
+    pub fn heartbeat_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.heartbeat_timeout = Some(timeout);
+        self
+    }
+
+    /// The task's start-to-close timeout (`None`: none). Defaults to the activity's registered
+    /// default. When it passes, the activity is cancelled with
+    /// [`StartToCloseElapsed`](CancelReason::StartToCloseElapsed); the run still waits for the
+    /// activity to return.
+    #[must_use]
+    pub fn start_to_close_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.start_to_close_timeout = Some(timeout);
+        self
+    }
+
+    /// The heartbeat mode. Defaults to the activity's definition.
+    #[must_use]
+    pub fn heartbeat_mode(mut self, mode: HeartbeatMode) -> Self {
+        self.mode = Some(mode);
+        self
+    }
+
+    /// The heartbeat engine's configuration (intervals, budget).
+    #[must_use]
+    pub fn heartbeat_config(mut self, config: HeartbeatConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The decider requests cancellation: heartbeats from `when` on answer `cancelRequested`.
+    #[must_use]
+    pub fn request_cancellation(mut self, when: Trigger) -> Self {
+        self.script.cancel_requested = Some(when);
+        self
+    }
+
+    /// The task goes away (times out or is closed elsewhere): heartbeats from `when` on answer
+    /// UnknownResourceFault.
+    #[must_use]
+    pub fn task_gone(mut self, when: Trigger) -> Self {
+        self.script.task_gone = Some(when);
+        self
+    }
+
+    /// Heartbeats from `when` on answer OperationNotPermittedFault.
+    #[must_use]
+    pub fn not_permitted(mut self, when: Trigger) -> Self {
+        self.script.not_permitted = Some(when);
+        self
+    }
+
+    /// The worker shuts down at `when`: the task is cancelled with
+    /// [`WorkerShutdown`](CancelReason::WorkerShutdown).
+    #[must_use]
+    pub fn worker_shutdown(mut self, when: Trigger) -> Self {
+        self.worker_shutdown = Some(when);
+        self
+    }
+
+    /// The task token the activity sees (default `"test-task-token"`).
+    #[must_use]
+    pub fn task_token(mut self, token: impl Into<String>) -> Self {
+        self.task_token = Some(token.into());
+        self
+    }
+
+    /// Runs `activity` with the raw `input` until it returns.
+    pub async fn run<A: Activity + ?Sized>(
+        &self,
+        activity: &A,
+        input: Option<String>,
+    ) -> ActivityRun {
+        let definition = activity.definition();
+        let start = Instant::now();
+        let transport = Arc::new(ScriptedTransport::new(start, self.script));
+        let engine = HeartbeatEngine::on_current_runtime(
+            Arc::clone(&transport) as Arc<dyn crate::heartbeat::HeartbeatTransport>,
+            self.config.clone(),
+        );
+        let task = ActivityTask::new(
+            self.task_token
+                .clone()
+                .unwrap_or_else(|| "test-task-token".to_owned()),
+            definition.activity_type.clone(),
+            "test-activity-id",
+            "test-workflow-id",
+            "test-run-id",
+            1,
+        );
+        let registered = |timeout: Option<Timeout>| timeout.and_then(Timeout::as_duration);
+        let schedule = TaskSchedule {
+            heartbeat_timeout: self
+                .heartbeat_timeout
+                .unwrap_or_else(|| registered(definition.defaults.heartbeat_timeout)),
+            start_to_close_timeout: self
+                .start_to_close_timeout
+                .unwrap_or_else(|| registered(definition.defaults.start_to_close_timeout)),
+            mode: self.mode.unwrap_or(definition.heartbeat),
+        };
+        let heartbeat = engine.start_task(task, schedule);
+        let progress = heartbeat.progress();
+
+        let shutdown = {
+            let progress = progress.clone();
+            let transport = Arc::clone(&transport);
+            let when = self.worker_shutdown;
+            async move {
+                match when {
+                    None => std::future::pending::<()>().await,
+                    Some(Trigger::At(at)) => tokio::time::sleep_until(start + at).await,
+                    Some(Trigger::AfterHeartbeats(n)) => transport.answered(n).await,
+                }
+                progress.cancel_from_worker(CancelReason::WorkerShutdown);
+                std::future::pending::<()>().await
+            }
+        };
+        let result = tokio::select! {
+            result = activity.execute(progress, input) => result,
+            () = shutdown => unreachable_pending(),
+        };
+        let elapsed = start.elapsed();
+        let cancel_reason = heartbeat.cancel_reason();
+        heartbeat.finish();
+        ActivityRun {
+            outcome: result.into(),
+            heartbeats: transport.recorded(),
+            cancel_reason,
+            elapsed,
+            stats: engine.stats(),
+        }
+    }
+
+    /// Runs `activity` with `input` serialized to JSON (a string input is passed as it is, like
+    /// SWF would deliver it from a decider that sent a plain string).
+    pub async fn run_json<A: Activity + ?Sized, I: Serialize + ?Sized>(
+        &self,
+        activity: &A,
+        input: &I,
+    ) -> Result<ActivityRun, serde_json::Error> {
+        let raw = serde_json::to_string(input)?;
+        Ok(self.run(activity, Some(raw)).await)
+    }
+}
+
+/// The shutdown branch never completes; this keeps the `select!` arms the same type.
+fn unreachable_pending() -> Result<Option<String>, crate::error::ActivityError> {
+    Err(crate::error::ActivityError::failed(
+        "internal: the worker-shutdown script ended the run",
+    ))
+}
