@@ -8,14 +8,19 @@
 #![deny(missing_docs)]
 
 pub mod activity;
+mod backoff;
 pub mod details;
 pub mod error;
 pub mod heartbeat;
 pub mod limits;
+mod names;
 pub mod progress;
+pub mod registration;
+mod sdk_errors;
 pub mod task;
 pub mod testing;
 pub mod timeout;
+pub mod worker;
 
 #[cfg(feature = "local")]
 #[doc(inline)]

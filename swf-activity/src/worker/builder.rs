@@ -1,0 +1,263 @@
+//! [`WorkerBuilder`]: a worker's settings and activities.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_swf::Client;
+
+use super::config::{
+    DEFAULT_CANCEL_GRACE, DEFAULT_MAX_CONCURRENT_ACTIVITIES, DEFAULT_POLLERS,
+    DEFAULT_SHUTDOWN_GRACE, POLL_ATTEMPT_TIMEOUT, TimeoutSource, WorkerConfig,
+};
+use super::error::BuildError;
+use super::{EnginePlacement, Worker};
+use crate::activity::{Activity, ActivityType};
+use crate::heartbeat::HeartbeatConfig;
+use crate::limits::IDENTITY_MAX_CHARS;
+use crate::names::{NAME_MAX_CHARS, name_problem};
+use crate::timeout::Timeout;
+
+/// Builds a [`Worker`]. Start from [`Worker::builder`] or [`Worker::from_sdk_config`].
+///
+/// | setting | default |
+/// |---|---|
+/// | [`domain`](Self::domain), [`task_list`](Self::task_list) | required |
+/// | [`identity`](Self::identity) | `host:pid` |
+/// | [`max_concurrent_activities`](Self::max_concurrent_activities) | 16 |
+/// | [`pollers`](Self::pollers) | 2 (never more than the concurrency) |
+/// | [`register_activity_types`](Self::register_activity_types) | on |
+/// | [`heartbeat`](Self::heartbeat) | [`HeartbeatConfig::default`] |
+/// | [`heartbeat_timeout`](Self::heartbeat_timeout) | each activity's registered default |
+/// | [`timeout_source`](Self::timeout_source) | [`TimeoutSource::RegisteredDefaults`] |
+/// | [`shutdown_grace`](Self::shutdown_grace) | 30 s |
+/// | [`cancel_grace`](Self::cancel_grace) | 10 s |
+#[must_use = "a builder does nothing until build() is called"]
+pub struct WorkerBuilder {
+    client: Client,
+    domain: Option<String>,
+    task_list: Option<String>,
+    identity: Option<String>,
+    max_concurrent_activities: usize,
+    pollers: usize,
+    register_activity_types: bool,
+    heartbeat: HeartbeatConfig,
+    heartbeat_timeout_override: Option<Timeout>,
+    timeout_source: TimeoutSource,
+    shutdown_grace: Duration,
+    cancel_grace: Duration,
+    poll_timeout: Duration,
+    engine_placement: EnginePlacement,
+    activities: Vec<Arc<dyn Activity>>,
+}
+
+impl WorkerBuilder {
+    pub(crate) fn new(client: Client) -> Self {
+        WorkerBuilder {
+            client,
+            domain: None,
+            task_list: None,
+            identity: None,
+            max_concurrent_activities: DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+            pollers: DEFAULT_POLLERS,
+            register_activity_types: true,
+            heartbeat: HeartbeatConfig::default(),
+            heartbeat_timeout_override: None,
+            timeout_source: TimeoutSource::default(),
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            cancel_grace: DEFAULT_CANCEL_GRACE,
+            poll_timeout: POLL_ATTEMPT_TIMEOUT,
+            engine_placement: EnginePlacement::DedicatedThread,
+            activities: Vec::new(),
+        }
+    }
+
+    /// The SWF domain to poll.
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// The task list to poll.
+    pub fn task_list(mut self, task_list: impl Into<String>) -> Self {
+        self.task_list = Some(task_list.into());
+        self
+    }
+
+    /// The identity recorded in ActivityTaskStarted events (at most 256 characters).
+    pub fn identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = Some(identity.into());
+        self
+    }
+
+    /// How many activities run at once. The worker polls only while a slot is free, so no task
+    /// waits on a busy worker.
+    pub fn max_concurrent_activities(mut self, max: usize) -> Self {
+        self.max_concurrent_activities = max;
+        self
+    }
+
+    /// How many long polls run at once (capped at the concurrency).
+    pub fn pollers(mut self, pollers: usize) -> Self {
+        self.pollers = pollers;
+        self
+    }
+
+    /// Whether the worker registers its activity types when it starts.
+    pub fn register_activity_types(mut self, register: bool) -> Self {
+        self.register_activity_types = register;
+        self
+    }
+
+    /// Heartbeat intervals and the worker's heartbeat budget.
+    pub fn heartbeat(mut self, config: HeartbeatConfig) -> Self {
+        self.heartbeat = config;
+        self
+    }
+
+    /// Uses this heartbeat timeout for every task, whatever the activities declare: for deciders
+    /// that schedule with another timeout than the registered default.
+    pub fn heartbeat_timeout(mut self, timeout: Timeout) -> Self {
+        self.heartbeat_timeout_override = Some(timeout);
+        self
+    }
+
+    /// Where each task's heartbeat and start-to-close timeouts are read from.
+    pub fn timeout_source(mut self, source: TimeoutSource) -> Self {
+        self.timeout_source = source;
+        self
+    }
+
+    /// How long running activities may go on after shutdown begins before their
+    /// [`cancelled()`](crate::Progress::cancelled) resolves with
+    /// [`WorkerShutdown`](crate::CancelReason::WorkerShutdown).
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    /// How long activities may go on after that cancellation before they are stopped and answered
+    /// failed ("worker shut down"), so the decider can reschedule them at once.
+    pub fn cancel_grace(mut self, grace: Duration) -> Self {
+        self.cancel_grace = grace;
+        self
+    }
+
+    /// Runs the heartbeat engine on the runtime that calls [`Worker::run`] instead of a thread of
+    /// its own. Meant for tests under tokio's paused time; in production activity code that blocks
+    /// its thread could then delay heartbeats.
+    pub fn heartbeat_on_worker_runtime(mut self) -> Self {
+        self.engine_placement = EnginePlacement::WorkerRuntime;
+        self
+    }
+
+    #[doc(hidden)]
+    /// How long one poll attempt may take. SWF holds a long poll up to 60 s; only endpoints that
+    /// answer sooner may use less.
+    pub fn poll_timeout(mut self, timeout: Duration) -> Self {
+        self.poll_timeout = timeout;
+        self
+    }
+
+    /// Adds an activity, usually by the name of its `#[activity]` function.
+    ///
+    /// ```no_run
+    /// use swf_activity::{activity, ActivityError};
+    /// use swf_activity::worker::Worker;
+    ///
+    /// /// Says hello.
+    /// #[activity(version = "1", start_to_close_timeout = "1m")]
+    /// async fn greet(name: String) -> Result<String, ActivityError> {
+    ///     Ok(format!("hello, {name}"))
+    /// }
+    ///
+    /// # fn example(client: aws_sdk_swf::Client) -> Result<(), swf_activity::worker::BuildError> {
+    /// let worker = Worker::builder(client)
+    ///     .domain("demo")
+    ///     .task_list("greetings")
+    ///     .activity(greet)
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn activity<A: Activity>(mut self, activity: A) -> Self {
+        self.activities.push(Arc::new(activity));
+        self
+    }
+
+    /// Checks the settings and builds the worker.
+    pub fn build(self) -> Result<Worker, BuildError> {
+        let domain = self.domain.ok_or(BuildError::MissingDomain)?;
+        check_name("domain", &domain, NAME_MAX_CHARS)?;
+        let task_list = self.task_list.ok_or(BuildError::MissingTaskList)?;
+        check_name("task list", &task_list, NAME_MAX_CHARS)?;
+        let identity = self.identity.unwrap_or_else(default_identity);
+        let chars = identity.chars().count();
+        if chars > IDENTITY_MAX_CHARS {
+            return Err(BuildError::IdentityTooLong { chars });
+        }
+        if self.max_concurrent_activities == 0 {
+            return Err(BuildError::Zero {
+                setting: "max_concurrent_activities",
+            });
+        }
+        if self.pollers == 0 {
+            return Err(BuildError::Zero { setting: "pollers" });
+        }
+        if self.activities.is_empty() {
+            return Err(BuildError::NoActivities);
+        }
+        let mut activities: HashMap<ActivityType, Arc<dyn Activity>> = HashMap::new();
+        for activity in self.activities {
+            let activity_type = activity.definition().activity_type.clone();
+            check_name("activity name", &activity_type.name, NAME_MAX_CHARS)?;
+            check_name("activity version", &activity_type.version, 64)?;
+            if activities.insert(activity_type.clone(), activity).is_some() {
+                return Err(BuildError::DuplicateActivity { activity_type });
+            }
+        }
+        let config = WorkerConfig {
+            domain,
+            task_list,
+            identity,
+            max_concurrent_activities: self.max_concurrent_activities,
+            pollers: self.pollers.min(self.max_concurrent_activities),
+            register_activity_types: self.register_activity_types,
+            heartbeat: self.heartbeat,
+            heartbeat_timeout_override: self.heartbeat_timeout_override,
+            timeout_source: self.timeout_source,
+            shutdown_grace: self.shutdown_grace,
+            cancel_grace: self.cancel_grace,
+            poll_timeout: self.poll_timeout,
+        };
+        Ok(Worker::new(
+            self.client,
+            config,
+            activities,
+            self.engine_placement,
+        ))
+    }
+}
+
+fn check_name(field: &'static str, value: &str, max_chars: usize) -> Result<(), BuildError> {
+    match name_problem(value, max_chars) {
+        Some(problem) => Err(BuildError::InvalidName {
+            field,
+            value: value.to_owned(),
+            problem,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// `host:pid`, the identity SWF shows for the worker that started a task.
+fn default_identity() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown-host".to_owned());
+    let identity = format!("{host}:{}", std::process::id());
+    crate::limits::truncate_to_chars(&identity, IDENTITY_MAX_CHARS)
+}

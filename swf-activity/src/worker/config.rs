@@ -1,0 +1,56 @@
+//! The settings a worker runs with.
+
+use std::time::Duration;
+
+use crate::heartbeat::HeartbeatConfig;
+use crate::timeout::Timeout;
+
+/// Where a worker takes each task's heartbeat and start-to-close timeouts from.
+///
+/// SWF does not send a task's timeouts with the task. They come from the decider's
+/// ScheduleActivityTask decision, falling back to the type's registered defaults.
+///
+/// | source | cost | exact when |
+/// |---|---|---|
+/// | [`RegisteredDefaults`](TimeoutSource::RegisteredDefaults) (default) | none | deciders never override the defaults |
+/// | [`ScheduledEvent`](TimeoutSource::ScheduledEvent) | one GetWorkflowExecutionHistory call per task, before it starts | always |
+///
+/// A worker-wide [`WorkerBuilder::heartbeat_timeout`](super::WorkerBuilder::heartbeat_timeout)
+/// overrides both. When the history cannot be read, the registered defaults are used and a
+/// warning says why.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TimeoutSource {
+    /// The activity's registered defaults, as declared in code.
+    #[default]
+    RegisteredDefaults,
+    /// The task's ActivityTaskScheduled event in the workflow history.
+    ScheduledEvent,
+}
+
+/// Everything a worker needs besides its client and activities.
+#[derive(Clone, Debug)]
+pub(crate) struct WorkerConfig {
+    pub(crate) domain: String,
+    pub(crate) task_list: String,
+    pub(crate) identity: String,
+    pub(crate) max_concurrent_activities: usize,
+    pub(crate) pollers: usize,
+    pub(crate) register_activity_types: bool,
+    pub(crate) heartbeat: HeartbeatConfig,
+    pub(crate) heartbeat_timeout_override: Option<Timeout>,
+    pub(crate) timeout_source: TimeoutSource,
+    pub(crate) shutdown_grace: Duration,
+    pub(crate) cancel_grace: Duration,
+    pub(crate) poll_timeout: Duration,
+}
+
+/// Default number of activities a worker runs at once.
+pub const DEFAULT_MAX_CONCURRENT_ACTIVITIES: usize = 16;
+/// Default number of concurrent long polls.
+pub const DEFAULT_POLLERS: usize = 2;
+/// Default time running activities get to finish after shutdown begins.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// Default time activities get after their cancellation resolves `WorkerShutdown`.
+pub const DEFAULT_CANCEL_GRACE: Duration = Duration::from_secs(10);
+/// How long a poll's HTTP attempt may take: SWF holds a long poll up to 60 s.
+pub const POLL_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(70);

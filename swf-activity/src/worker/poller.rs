@@ -1,0 +1,147 @@
+//! Pollers: long-poll PollForActivityTask while a slot is free, hand tasks to execution.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_swf::config::timeout::TimeoutConfig;
+use aws_sdk_swf::operation::poll_for_activity_task::PollForActivityTaskOutput;
+use aws_sdk_swf::types::TaskList;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::WorkerShared;
+use super::error::WorkerError;
+use super::execution;
+use crate::backoff::Backoff;
+use crate::heartbeat::HeartbeatEngine;
+use crate::sdk_errors::{ErrorClass, classify, describe};
+
+/// Poll errors back off from this delay...
+const POLL_BACKOFF_BASE: Duration = Duration::from_millis(200);
+/// ...up to this one.
+const POLL_BACKOFF_CAP: Duration = Duration::from_secs(30);
+
+/// Runs the pollers until shutdown begins or one hits a fatal error, then waits until every
+/// running task has been answered.
+pub(crate) async fn run_pollers(
+    shared: Arc<WorkerShared>,
+    engine: HeartbeatEngine,
+    slots: Arc<Semaphore>,
+) -> Result<(), WorkerError> {
+    let mut pollers = JoinSet::new();
+    for index in 0..shared.config.pollers {
+        pollers.spawn(poll_loop(
+            Arc::clone(&shared),
+            engine.clone(),
+            Arc::clone(&slots),
+            index,
+        ));
+    }
+    let mut first_error = None;
+    while let Some(joined) = pollers.join_next().await {
+        let failure = match joined {
+            Ok(Ok(())) => continue,
+            Ok(Err(err)) => err,
+            Err(join_error) => {
+                tracing::error!(error = %join_error, "a poller stopped unexpectedly");
+                shared.shutdown.shutdown();
+                continue;
+            }
+        };
+        tracing::error!(error = %failure, "polling stopped; shutting down");
+        shared.shutdown.shutdown();
+        first_error.get_or_insert(failure);
+    }
+    // Every poll has returned. Once all slots are free again, every task has been answered.
+    let all = u32::try_from(shared.config.max_concurrent_activities).unwrap_or(u32::MAX);
+    drop(slots.acquire_many(all).await);
+    first_error.map_or(Ok(()), Err)
+}
+
+enum PollFailure {
+    Fatal(WorkerError),
+    Retry(String),
+}
+
+async fn poll_loop(
+    shared: Arc<WorkerShared>,
+    engine: HeartbeatEngine,
+    slots: Arc<Semaphore>,
+    index: usize,
+) -> Result<(), WorkerError> {
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut backoff = Backoff::new(POLL_BACKOFF_BASE, POLL_BACKOFF_CAP);
+    loop {
+        let permit = tokio::select! {
+            biased;
+            _ = shutdown.wait_for(Option::is_some) => return Ok(()),
+            permit = Arc::clone(&slots).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return Ok(()),
+            },
+        };
+        if shutdown.borrow().is_some() {
+            return Ok(());
+        }
+        // Never abandoned once started: a task it returns must run and be answered.
+        match poll_once(&shared).await {
+            Ok(Some(output)) => {
+                backoff.reset();
+                execution::spawn(Arc::clone(&shared), engine.clone(), output, permit);
+            }
+            Ok(None) => {
+                backoff.reset();
+                tracing::trace!(poller = index, "empty poll");
+            }
+            Err(PollFailure::Fatal(err)) => return Err(err),
+            Err(PollFailure::Retry(message)) => {
+                drop(permit);
+                let delay = backoff.next_delay();
+                tracing::warn!(poller = index, error = %message, retry_in = ?delay, "poll failed; retrying");
+                tokio::select! {
+                    _ = shutdown.wait_for(Option::is_some) => return Ok(()),
+                    () = tokio::time::sleep(delay) => {}
+                }
+            }
+        }
+    }
+}
+
+/// One long poll: `Ok(None)` when it came back empty.
+async fn poll_once(shared: &WorkerShared) -> Result<Option<PollForActivityTaskOutput>, PollFailure> {
+    let config = &shared.config;
+    let timeouts = TimeoutConfig::builder()
+        .operation_attempt_timeout(config.poll_timeout)
+        .operation_timeout(config.poll_timeout.saturating_mul(3))
+        .build();
+    let result = shared
+        .client
+        .poll_for_activity_task()
+        .domain(&config.domain)
+        .set_task_list(TaskList::builder().name(&config.task_list).build().ok())
+        .identity(&config.identity)
+        .customize()
+        .config_override(aws_sdk_swf::config::Builder::default().timeout_config(timeouts))
+        .send()
+        .await;
+    match result {
+        Ok(output) if output.task_token().is_empty() => Ok(None),
+        Ok(output) => Ok(Some(output)),
+        Err(err) => {
+            let message = describe(&err);
+            Err(match classify(&err) {
+                ErrorClass::Gone => PollFailure::Fatal(WorkerError::UnknownDomain {
+                    domain: config.domain.clone(),
+                    operation: "PollForActivityTask",
+                    message,
+                }),
+                ErrorClass::NotPermitted => PollFailure::Fatal(WorkerError::NotPermitted {
+                    domain: config.domain.clone(),
+                    operation: "PollForActivityTask",
+                    message,
+                }),
+                _ => PollFailure::Retry(message),
+            })
+        }
+    }
+}

@@ -1,0 +1,425 @@
+//! The worker's answers, poll errors and registration against a mocked SWF client.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_swf::Client;
+use aws_sdk_swf::config::retry::RetryConfig;
+use aws_sdk_swf::operation::describe_activity_type::DescribeActivityTypeOutput;
+use aws_sdk_swf::operation::poll_for_activity_task::{PollForActivityTaskError, PollForActivityTaskOutput};
+use aws_sdk_swf::operation::register_activity_type::{RegisterActivityTypeError, RegisterActivityTypeOutput};
+use aws_sdk_swf::operation::respond_activity_task_canceled::RespondActivityTaskCanceledOutput;
+use aws_sdk_swf::operation::respond_activity_task_completed::{
+    RespondActivityTaskCompletedError, RespondActivityTaskCompletedOutput,
+};
+use aws_sdk_swf::operation::respond_activity_task_failed::RespondActivityTaskFailedOutput;
+use aws_sdk_swf::types::error::{OperationNotPermittedFault, TypeAlreadyExistsFault, UnknownResourceFault};
+use aws_sdk_swf::types::{ActivityTypeConfiguration, ActivityTypeInfo, RegistrationStatus, WorkflowExecution};
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use swf_activity::activity::{ActivityDefinition, ActivityFuture};
+use swf_activity::worker::{BuildError, Worker, WorkerError};
+use swf_activity::{Activity, ActivityError, ActivityType, HeartbeatMode, Progress, RegistrationDefaults, Timeout};
+
+/// An activity made of a definition and a closure, for tests.
+struct TestActivity {
+    definition: ActivityDefinition,
+    body: Box<dyn Fn(Progress, Option<String>) -> ActivityFuture + Send + Sync>,
+}
+
+fn activity(
+    name: &'static str,
+    body: impl Fn(Progress, Option<String>) -> ActivityFuture + Send + Sync + 'static,
+) -> TestActivity {
+    TestActivity {
+        definition: ActivityDefinition {
+            activity_type: ActivityType::from_static(name, "1"),
+            defaults: RegistrationDefaults {
+                start_to_close_timeout: Some(Timeout::Seconds(300)),
+                heartbeat_timeout: Some(Timeout::Seconds(60)),
+                ..RegistrationDefaults::NONE
+            },
+            heartbeat: HeartbeatMode::Manual,
+        },
+        body: Box::new(body),
+    }
+}
+
+impl Activity for TestActivity {
+    fn definition(&self) -> &ActivityDefinition {
+        &self.definition
+    }
+    fn execute(&self, progress: Progress, input: Option<String>) -> ActivityFuture {
+        (self.body)(progress, input)
+    }
+}
+
+fn echo() -> TestActivity {
+    activity("Echo", |_, input| Box::pin(async move { Ok(input) }))
+}
+
+fn task(name: &str, token: &str, input: &str) -> PollForActivityTaskOutput {
+    PollForActivityTaskOutput::builder()
+        .task_token(token)
+        .activity_id(format!("id-{token}"))
+        .started_event_id(3)
+        .workflow_execution(WorkflowExecution::builder().workflow_id("wf").run_id("run").build().unwrap())
+        .activity_type(aws_sdk_swf::types::ActivityType::builder().name(name).version("1").build().unwrap())
+        .input(input)
+        .build()
+        .unwrap()
+}
+
+fn empty_poll() -> PollForActivityTaskOutput {
+    PollForActivityTaskOutput::builder()
+        .task_token("")
+        .activity_id("")
+        .started_event_id(0)
+        .build()
+        .unwrap()
+}
+
+/// Polls that hand out `tasks` in order, then come back empty forever.
+fn polls(tasks: Vec<PollForActivityTaskOutput>) -> Rule {
+    let tasks = Arc::new(Mutex::new(tasks.into_iter()));
+    mock!(Client::poll_for_activity_task).then_compute_output(move |_| {
+        tasks.lock().unwrap().next().unwrap_or_else(empty_poll)
+    })
+}
+
+/// Records every call's interesting field.
+#[derive(Clone, Default)]
+struct Calls(Arc<Mutex<Vec<(String, Option<String>, Option<String>)>>>);
+
+impl Calls {
+    fn push(&self, token: &str, a: Option<&str>, b: Option<&str>) {
+        self.0.lock().unwrap().push((token.to_owned(), a.map(str::to_owned), b.map(str::to_owned)));
+    }
+    fn all(&self) -> Vec<(String, Option<String>, Option<String>)> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+struct Answers {
+    completed: Calls,
+    failed: Calls,
+    canceled: Calls,
+    rules: Vec<Rule>,
+}
+
+fn answers() -> Answers {
+    let (completed, failed, canceled) = (Calls::default(), Calls::default(), Calls::default());
+    let c = completed.clone();
+    let f = failed.clone();
+    let x = canceled.clone();
+    let rules = vec![
+        mock!(Client::respond_activity_task_completed).then_compute_output(move |req| {
+            c.push(req.task_token().unwrap_or_default(), req.result(), None);
+            RespondActivityTaskCompletedOutput::builder().build()
+        }),
+        mock!(Client::respond_activity_task_failed).then_compute_output(move |req| {
+            f.push(req.task_token().unwrap_or_default(), req.reason(), req.details());
+            RespondActivityTaskFailedOutput::builder().build()
+        }),
+        mock!(Client::respond_activity_task_canceled).then_compute_output(move |req| {
+            x.push(req.task_token().unwrap_or_default(), req.details(), None);
+            RespondActivityTaskCanceledOutput::builder().build()
+        }),
+    ];
+    Answers { completed, failed, canceled, rules }
+}
+
+fn client(rules: &[&Rule]) -> Client {
+    mock_client!(aws_sdk_swf, RuleMode::MatchAny, rules, |c| c.retry_config(RetryConfig::disabled()))
+}
+
+fn worker(client: Client, activities: Vec<TestActivity>) -> Worker {
+    let mut builder = Worker::builder(client)
+        .domain("test")
+        .task_list("list")
+        .register_activity_types(false)
+        .heartbeat_on_worker_runtime()
+        .shutdown_grace(Duration::from_secs(5))
+        .cancel_grace(Duration::from_secs(5));
+    for a in activities {
+        builder = builder.activity(a);
+    }
+    builder.build().unwrap()
+}
+
+/// Runs `worker` until `answered()` holds (or 10 minutes of paused time pass), then shuts down.
+async fn run_until_answered(worker: &Worker, answered: impl Fn() -> bool) -> Result<(), WorkerError> {
+    let handle = worker.shutdown_handle();
+    let watcher = async move {
+        for _ in 0..6000 {
+            if answered() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        handle.shutdown();
+    };
+    let (result, ()) = tokio::join!(worker.run_until(std::future::pending()), watcher);
+    result
+}
+
+#[tokio::test(start_paused = true)]
+async fn completes_with_the_activity_result() {
+    let polls = polls(vec![task("Echo", "t1", "\"hello\"")]);
+    let answers = answers();
+    let mut rules = vec![&polls];
+    rules.extend(answers.rules.iter());
+    let worker = worker(client(&rules), vec![echo()]);
+    let completed = answers.completed.clone();
+    run_until_answered(&worker, move || !completed.all().is_empty()).await.unwrap();
+    assert_eq!(answers.completed.all(), vec![("t1".to_owned(), Some("\"hello\"".to_owned()), None)]);
+    assert!(answers.failed.all().is_empty());
+    let stats = worker.stats();
+    assert_eq!((stats.tasks_started, stats.tasks_completed), (1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn unknown_types_fail_naming_the_type_and_the_known_ones() {
+    let polls = polls(vec![task("Resize", "t1", "{}")]);
+    let answers = answers();
+    let mut rules = vec![&polls];
+    rules.extend(answers.rules.iter());
+    let worker = worker(client(&rules), vec![echo()]);
+    let failed = answers.failed.clone();
+    run_until_answered(&worker, move || !failed.all().is_empty()).await.unwrap();
+    let (token, reason, details) = answers.failed.all().remove(0);
+    assert_eq!(token, "t1");
+    assert!(reason.unwrap().contains("Resize (version 1)"));
+    assert!(details.unwrap().contains("Echo (version 1)"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_activity_fails_its_task_and_the_worker_goes_on() {
+    let polls = polls(vec![task("Boom", "t1", "{}"), task("Echo", "t2", "2")]);
+    let answers = answers();
+    let mut rules = vec![&polls];
+    rules.extend(answers.rules.iter());
+    let boom = activity("Boom", |_, _| Box::pin(async { panic!("disk on fire") }));
+    let worker = worker(client(&rules), vec![echo(), boom]);
+    let completed = answers.completed.clone();
+    run_until_answered(&worker, move || !completed.all().is_empty()).await.unwrap();
+    let failed = answers.failed.all();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].0, "t1");
+    assert_eq!(failed[0].1.as_deref(), Some("activity panicked: disk on fire"));
+    assert_eq!(answers.completed.all()[0].0, "t2");
+}
+
+#[tokio::test(start_paused = true)]
+async fn oversized_results_fail_with_their_size_and_the_limit() {
+    let polls = polls(vec![task("Big", "t1", "{}")]);
+    let answers = answers();
+    let mut rules = vec![&polls];
+    rules.extend(answers.rules.iter());
+    let big = activity("Big", |_, _| Box::pin(async { Ok(Some("x".repeat(40_000))) }));
+    let worker = worker(client(&rules), vec![big]);
+    let failed = answers.failed.clone();
+    run_until_answered(&worker, move || !failed.all().is_empty()).await.unwrap();
+    let reason = answers.failed.all()[0].1.clone().unwrap();
+    assert!(reason.contains("40000") && reason.contains("32768"), "{reason}");
+    assert!(answers.completed.all().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn canceled_errors_answer_canceled_with_details() {
+    let polls = polls(vec![task("Stop", "t1", "{}")]);
+    let answers = answers();
+    let mut rules = vec![&polls];
+    rules.extend(answers.rules.iter());
+    let stop = activity("Stop", |_, _| {
+        Box::pin(async { Err(ActivityError::canceled().with_details("stopped at 3 of 10")) })
+    });
+    let worker = worker(client(&rules), vec![stop]);
+    let canceled = answers.canceled.clone();
+    run_until_answered(&worker, move || !canceled.all().is_empty()).await.unwrap();
+    assert_eq!(answers.canceled.all(), vec![("t1".to_owned(), Some("stopped at 3 of 10".to_owned()), None)]);
+    assert_eq!(worker.stats().tasks_canceled, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn failures_carry_reason_and_details() {
+    let polls = polls(vec![task("Fail", "t1", "{}")]);
+    let answers = answers();
+    let mut rules = vec![&polls];
+    rules.extend(answers.rules.iter());
+    let fail = activity("Fail", |_, _| {
+        Box::pin(async { Err(ActivityError::failed("bad image").with_details(&serde_json::json!({"bytes": 3}))) })
+    });
+    let worker = worker(client(&rules), vec![fail]);
+    let failed = answers.failed.clone();
+    run_until_answered(&worker, move || !failed.all().is_empty()).await.unwrap();
+    assert_eq!(
+        answers.failed.all(),
+        vec![("t1".to_owned(), Some("bad image".to_owned()), Some(r#"{"bytes":3}"#.to_owned()))]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn answers_retry_transient_errors() {
+    let polls = polls(vec![task("Echo", "t1", "1")]);
+    let completed = mock!(Client::respond_activity_task_completed)
+        .sequence()
+        .http_status(503, None)
+        .times(2)
+        .output(|| RespondActivityTaskCompletedOutput::builder().build())
+        .build();
+    let worker = worker(client(&[&polls, &completed]), vec![echo()]);
+    let rule = completed.clone();
+    run_until_answered(&worker, move || rule.is_exhausted()).await.unwrap();
+    assert_eq!(completed.num_calls(), 3);
+    assert_eq!(worker.stats().tasks_completed, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn answers_for_gone_tasks_are_sent_once_and_counted() {
+    let polls = polls(vec![task("Echo", "t1", "1")]);
+    let completed = mock!(Client::respond_activity_task_completed).then_error(|| {
+        RespondActivityTaskCompletedError::UnknownResourceFault(
+            UnknownResourceFault::builder().message("Unknown activity").build(),
+        )
+    });
+    let worker = worker(client(&[&polls, &completed]), vec![echo()]);
+    let probe = completed.clone();
+    run_until_answered(&worker, move || probe.num_calls() > 0).await.unwrap();
+    assert_eq!(completed.num_calls(), 1);
+    let stats = worker.stats();
+    assert_eq!((stats.answered_after_gone, stats.tasks_completed), (1, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unknown_domain_ends_run_with_an_error_naming_it() {
+    let polls = mock!(Client::poll_for_activity_task).then_error(|| {
+        PollForActivityTaskError::UnknownResourceFault(UnknownResourceFault::builder().message("Unknown domain: test").build())
+    });
+    let worker = worker(client(&[&polls]), vec![echo()]);
+    let err = worker.run_until(std::future::pending()).await.unwrap_err();
+    assert!(matches!(err, WorkerError::UnknownDomain { ref domain, .. } if domain == "test"), "{err}");
+    assert!(err.to_string().contains("register it first"), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_missing_permission_ends_run_with_an_error_naming_it() {
+    let polls = mock!(Client::poll_for_activity_task).then_error(|| {
+        PollForActivityTaskError::OperationNotPermittedFault(OperationNotPermittedFault::builder().message("User is not authorized").build())
+    });
+    let worker = worker(client(&[&polls]), vec![echo()]);
+    let err = worker.run_until(std::future::pending()).await.unwrap_err();
+    assert!(err.to_string().contains("swf:PollForActivityTask"), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn poll_errors_back_off_then_polling_goes_on() {
+    let polls = mock!(Client::poll_for_activity_task)
+        .sequence()
+        .http_status(503, None)
+        .times(3)
+        .output(|| task("Echo", "t1", "1"))
+        .output(empty_poll)
+        .repeatedly()
+        .build();
+    let answers = answers();
+    let mut rules = vec![&polls];
+    rules.extend(answers.rules.iter());
+    let worker = Worker::builder(client(&rules))
+        .domain("test")
+        .task_list("list")
+        .pollers(1)
+        .register_activity_types(false)
+        .heartbeat_on_worker_runtime()
+        .activity(echo())
+        .build()
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let completed = answers.completed.clone();
+    run_until_answered(&worker, move || !completed.all().is_empty()).await.unwrap();
+    // Three failures back off at least 100 + 200 + 400 ms (the lower halves of their jitter).
+    assert!(started.elapsed() >= Duration::from_millis(700));
+    assert_eq!(answers.completed.all().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn existing_types_are_described_and_compared() {
+    let register = mock!(Client::register_activity_type).then_error(|| {
+        RegisterActivityTypeError::TypeAlreadyExistsFault(TypeAlreadyExistsFault::builder().message("exists").build())
+    });
+    let describe = mock!(Client::describe_activity_type).then_output(|| {
+        DescribeActivityTypeOutput::builder()
+            .type_info(
+                ActivityTypeInfo::builder()
+                    .activity_type(aws_sdk_swf::types::ActivityType::builder().name("Echo").version("1").build().unwrap())
+                    .status(RegistrationStatus::Registered)
+                    .creation_date(aws_smithy_types::DateTime::from_secs(0))
+                    .build()
+                    .unwrap(),
+            )
+            .configuration(ActivityTypeConfiguration::builder().default_task_heartbeat_timeout("120").build())
+            .build()
+    });
+    let polls = mock!(Client::poll_for_activity_task).then_output(empty_poll);
+    let worker = Worker::builder(client(&[&register, &describe, &polls]))
+        .domain("test")
+        .task_list("list")
+        .heartbeat_on_worker_runtime()
+        .activity(echo())
+        .build()
+        .unwrap();
+    worker.shutdown_handle().shutdown();
+    worker.run_until(std::future::pending()).await.unwrap();
+    assert_eq!(register.num_calls(), 1);
+    assert_eq!(describe.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn new_types_are_registered_with_their_defaults() {
+    let seen = Arc::new(Mutex::new(None));
+    let probe = Arc::clone(&seen);
+    let register = mock!(Client::register_activity_type).then_compute_output(move |req| {
+        *probe.lock().unwrap() = Some((
+            req.default_task_heartbeat_timeout().map(str::to_owned),
+            req.default_task_start_to_close_timeout().map(str::to_owned),
+            req.default_task_list().map(|t| t.name().to_owned()),
+        ));
+        RegisterActivityTypeOutput::builder().build()
+    });
+    let polls = mock!(Client::poll_for_activity_task).then_output(empty_poll);
+    let worker = Worker::builder(client(&[&register, &polls]))
+        .domain("test")
+        .task_list("list")
+        .activity(echo())
+        .build()
+        .unwrap();
+    worker.shutdown_handle().shutdown();
+    worker.run_until(std::future::pending()).await.unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        Some((Some("60".to_owned()), Some("300".to_owned()), Some("list".to_owned())))
+    );
+}
+
+#[test]
+fn two_activities_with_one_name_and_version_are_refused() {
+    let err = Worker::builder(client(&[]))
+        .domain("test")
+        .task_list("list")
+        .activity(echo())
+        .activity(echo())
+        .build()
+        .err()
+        .unwrap();
+    assert!(matches!(err, BuildError::DuplicateActivity { .. }), "{err}");
+    assert!(err.to_string().contains("Echo (version 1)"));
+}
+
+#[test]
+fn invalid_names_and_missing_settings_are_refused() {
+    let err = Worker::builder(client(&[])).task_list("l").activity(echo()).build().err().unwrap();
+    assert!(matches!(err, BuildError::MissingDomain));
+    let err = Worker::builder(client(&[])).domain("d").task_list("a:b").activity(echo()).build().err().unwrap();
+    assert!(err.to_string().contains("task list"), "{err}");
+    let err = Worker::builder(client(&[])).domain("d").task_list("l").identity("x".repeat(300)).activity(echo()).build().err().unwrap();
+    assert!(matches!(err, BuildError::IdentityTooLong { chars: 300 }));
+}
