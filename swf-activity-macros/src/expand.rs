@@ -241,7 +241,6 @@ fn definition_expr(definition: &Definition, private: &TokenStream) -> TokenStrea
                 start_to_close_timeout: #start_to_close_timeout,
                 schedule_to_start_timeout: #schedule_to_start_timeout,
                 schedule_to_close_timeout: #schedule_to_close_timeout,
-                ..#private::RegistrationDefaults::NONE
             },
             heartbeat: #heartbeat,
         }

@@ -10,16 +10,22 @@ pub(crate) fn name_problem(value: &str, max_chars: usize) -> Option<String> {
         return Some("it is empty".to_owned());
     }
     if chars > max_chars {
-        return Some(format!("it is {chars} characters, over the limit of {max_chars}"));
+        return Some(format!(
+            "it is {chars} characters, over the limit of {max_chars}"
+        ));
     }
     if let Some(c) = value
         .chars()
         .find(|c| matches!(c, ':' | '/' | '|') || is_forbidden_control(*c))
     {
-        return Some(format!("it contains {c:?}, which SWF does not allow in names"));
+        return Some(format!(
+            "it contains {c:?}, which SWF does not allow in names"
+        ));
     }
     if value == "arn" {
-        return Some("it is the literal string \"arn\", which SWF does not allow as a name".to_owned());
+        return Some(
+            "it is the literal string \"arn\", which SWF does not allow as a name".to_owned(),
+        );
     }
     if value.starts_with(char::is_whitespace) || value.ends_with(char::is_whitespace) {
         return Some("it starts or ends with whitespace".to_owned());

@@ -34,7 +34,9 @@ pub enum RegistrationError {
         domain: String,
     },
     /// The caller lacks the permission.
-    #[error("not permitted to call {operation} ({message}): grant swf:{operation} to these credentials")]
+    #[error(
+        "not permitted to call {operation} ({message}): grant swf:{operation} to these credentials"
+    )]
     NotPermitted {
         /// The operation refused.
         operation: &'static str,
@@ -184,9 +186,19 @@ fn declared_configuration(
         .set_default_task_list(TaskList::builder().name(task_list).build().ok())
         .set_default_task_priority(defaults.task_priority.map(|p| p.to_string()))
         .set_default_task_heartbeat_timeout(defaults.heartbeat_timeout.map(|t| t.to_swf_string()))
-        .set_default_task_start_to_close_timeout(defaults.start_to_close_timeout.map(|t| t.to_swf_string()))
-        .set_default_task_schedule_to_start_timeout(defaults.schedule_to_start_timeout.map(|t| t.to_swf_string()))
-        .set_default_task_schedule_to_close_timeout(defaults.schedule_to_close_timeout.map(|t| t.to_swf_string()))
+        .set_default_task_start_to_close_timeout(
+            defaults.start_to_close_timeout.map(|t| t.to_swf_string()),
+        )
+        .set_default_task_schedule_to_start_timeout(
+            defaults
+                .schedule_to_start_timeout
+                .map(|t| t.to_swf_string()),
+        )
+        .set_default_task_schedule_to_close_timeout(
+            defaults
+                .schedule_to_close_timeout
+                .map(|t| t.to_swf_string()),
+        )
         .build()
 }
 

@@ -106,11 +106,23 @@ mod tests {
 
     #[test]
     fn codes_map_to_classes() {
-        assert_eq!(classify_code("UnknownResourceFault", Some(400)), ErrorClass::Gone);
-        assert_eq!(classify_code("OperationNotPermittedFault", Some(400)), ErrorClass::NotPermitted);
-        assert_eq!(classify_code("ThrottlingException", Some(400)), ErrorClass::Throttled);
+        assert_eq!(
+            classify_code("UnknownResourceFault", Some(400)),
+            ErrorClass::Gone
+        );
+        assert_eq!(
+            classify_code("OperationNotPermittedFault", Some(400)),
+            ErrorClass::NotPermitted
+        );
+        assert_eq!(
+            classify_code("ThrottlingException", Some(400)),
+            ErrorClass::Throttled
+        );
         assert_eq!(classify_code("", Some(503)), ErrorClass::Transient);
-        assert_eq!(classify_code("ValidationException", Some(400)), ErrorClass::Permanent);
+        assert_eq!(
+            classify_code("ValidationException", Some(400)),
+            ErrorClass::Permanent
+        );
         assert!(ErrorClass::Throttled.is_retryable());
         assert!(!ErrorClass::Gone.is_retryable());
     }

@@ -6,19 +6,29 @@ use std::time::Duration;
 use aws_sdk_swf::Client;
 use aws_sdk_swf::config::retry::RetryConfig;
 use aws_sdk_swf::operation::describe_activity_type::DescribeActivityTypeOutput;
-use aws_sdk_swf::operation::poll_for_activity_task::{PollForActivityTaskError, PollForActivityTaskOutput};
-use aws_sdk_swf::operation::register_activity_type::{RegisterActivityTypeError, RegisterActivityTypeOutput};
+use aws_sdk_swf::operation::poll_for_activity_task::{
+    PollForActivityTaskError, PollForActivityTaskOutput,
+};
+use aws_sdk_swf::operation::register_activity_type::{
+    RegisterActivityTypeError, RegisterActivityTypeOutput,
+};
 use aws_sdk_swf::operation::respond_activity_task_canceled::RespondActivityTaskCanceledOutput;
 use aws_sdk_swf::operation::respond_activity_task_completed::{
     RespondActivityTaskCompletedError, RespondActivityTaskCompletedOutput,
 };
 use aws_sdk_swf::operation::respond_activity_task_failed::RespondActivityTaskFailedOutput;
-use aws_sdk_swf::types::error::{OperationNotPermittedFault, TypeAlreadyExistsFault, UnknownResourceFault};
-use aws_sdk_swf::types::{ActivityTypeConfiguration, ActivityTypeInfo, RegistrationStatus, WorkflowExecution};
+use aws_sdk_swf::types::error::{
+    OperationNotPermittedFault, TypeAlreadyExistsFault, UnknownResourceFault,
+};
+use aws_sdk_swf::types::{
+    ActivityTypeConfiguration, ActivityTypeInfo, RegistrationStatus, WorkflowExecution,
+};
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use swf_activity::activity::{ActivityDefinition, ActivityFuture};
 use swf_activity::worker::{BuildError, Worker, WorkerError};
-use swf_activity::{Activity, ActivityError, ActivityType, HeartbeatMode, Progress, RegistrationDefaults, Timeout};
+use swf_activity::{
+    Activity, ActivityError, ActivityType, HeartbeatMode, Progress, RegistrationDefaults, Timeout,
+};
 
 /// An activity made of a definition and a closure, for tests.
 struct TestActivity {
@@ -62,8 +72,20 @@ fn task(name: &str, token: &str, input: &str) -> PollForActivityTaskOutput {
         .task_token(token)
         .activity_id(format!("id-{token}"))
         .started_event_id(3)
-        .workflow_execution(WorkflowExecution::builder().workflow_id("wf").run_id("run").build().unwrap())
-        .activity_type(aws_sdk_swf::types::ActivityType::builder().name(name).version("1").build().unwrap())
+        .workflow_execution(
+            WorkflowExecution::builder()
+                .workflow_id("wf")
+                .run_id("run")
+                .build()
+                .unwrap(),
+        )
+        .activity_type(
+            aws_sdk_swf::types::ActivityType::builder()
+                .name(name)
+                .version("1")
+                .build()
+                .unwrap(),
+        )
         .input(input)
         .build()
         .unwrap()
@@ -78,23 +100,33 @@ fn empty_poll() -> PollForActivityTaskOutput {
         .unwrap()
 }
 
-/// Polls that hand out `tasks` in order, then come back empty forever.
+/// Polls that hand out `tasks` in order, then fail with 503 forever.
+///
+/// A mock answers at once, so an empty answer would make the poller spin and, with the clock
+/// paused, time would never advance. A failed poll makes the worker back off, which sleeps.
 fn polls(tasks: Vec<PollForActivityTaskOutput>) -> Rule {
-    let tasks = Arc::new(Mutex::new(tasks.into_iter()));
-    mock!(Client::poll_for_activity_task).then_compute_output(move |_| {
-        tasks.lock().unwrap().next().unwrap_or_else(empty_poll)
-    })
+    let mut sequence = mock!(Client::poll_for_activity_task).sequence();
+    for task in tasks {
+        sequence = sequence.output(move || task.clone());
+    }
+    sequence.http_status(503, None).repeatedly().build()
 }
 
-/// Records every call's interesting field.
+/// One answer as sent: the task token and up to two of its fields.
+type Call = (String, Option<String>, Option<String>);
+
+/// Records every call's interesting fields.
 #[derive(Clone, Default)]
-struct Calls(Arc<Mutex<Vec<(String, Option<String>, Option<String>)>>>);
+struct Calls(Arc<Mutex<Vec<Call>>>);
 
 impl Calls {
     fn push(&self, token: &str, a: Option<&str>, b: Option<&str>) {
-        self.0.lock().unwrap().push((token.to_owned(), a.map(str::to_owned), b.map(str::to_owned)));
+        self.0
+            .lock()
+            .unwrap()
+            .push((token.to_owned(), a.map(str::to_owned), b.map(str::to_owned)));
     }
-    fn all(&self) -> Vec<(String, Option<String>, Option<String>)> {
+    fn all(&self) -> Vec<Call> {
         self.0.lock().unwrap().clone()
     }
 }
@@ -117,7 +149,11 @@ fn answers() -> Answers {
             RespondActivityTaskCompletedOutput::builder().build()
         }),
         mock!(Client::respond_activity_task_failed).then_compute_output(move |req| {
-            f.push(req.task_token().unwrap_or_default(), req.reason(), req.details());
+            f.push(
+                req.task_token().unwrap_or_default(),
+                req.reason(),
+                req.details(),
+            );
             RespondActivityTaskFailedOutput::builder().build()
         }),
         mock!(Client::respond_activity_task_canceled).then_compute_output(move |req| {
@@ -125,11 +161,17 @@ fn answers() -> Answers {
             RespondActivityTaskCanceledOutput::builder().build()
         }),
     ];
-    Answers { completed, failed, canceled, rules }
+    Answers {
+        completed,
+        failed,
+        canceled,
+        rules,
+    }
 }
 
 fn client(rules: &[&Rule]) -> Client {
-    mock_client!(aws_sdk_swf, RuleMode::MatchAny, rules, |c| c.retry_config(RetryConfig::disabled()))
+    mock_client!(aws_sdk_swf, RuleMode::MatchAny, rules, |c| c
+        .retry_config(RetryConfig::disabled()))
 }
 
 fn worker(client: Client, activities: Vec<TestActivity>) -> Worker {
@@ -147,7 +189,10 @@ fn worker(client: Client, activities: Vec<TestActivity>) -> Worker {
 }
 
 /// Runs `worker` until `answered()` holds (or 10 minutes of paused time pass), then shuts down.
-async fn run_until_answered(worker: &Worker, answered: impl Fn() -> bool) -> Result<(), WorkerError> {
+async fn run_until_answered(
+    worker: &Worker,
+    answered: impl Fn() -> bool,
+) -> Result<(), WorkerError> {
     let handle = worker.shutdown_handle();
     let watcher = async move {
         for _ in 0..6000 {
@@ -170,8 +215,13 @@ async fn completes_with_the_activity_result() {
     rules.extend(answers.rules.iter());
     let worker = worker(client(&rules), vec![echo()]);
     let completed = answers.completed.clone();
-    run_until_answered(&worker, move || !completed.all().is_empty()).await.unwrap();
-    assert_eq!(answers.completed.all(), vec![("t1".to_owned(), Some("\"hello\"".to_owned()), None)]);
+    run_until_answered(&worker, move || !completed.all().is_empty())
+        .await
+        .unwrap();
+    assert_eq!(
+        answers.completed.all(),
+        vec![("t1".to_owned(), Some("\"hello\"".to_owned()), None)]
+    );
     assert!(answers.failed.all().is_empty());
     let stats = worker.stats();
     assert_eq!((stats.tasks_started, stats.tasks_completed), (1, 1));
@@ -185,7 +235,9 @@ async fn unknown_types_fail_naming_the_type_and_the_known_ones() {
     rules.extend(answers.rules.iter());
     let worker = worker(client(&rules), vec![echo()]);
     let failed = answers.failed.clone();
-    run_until_answered(&worker, move || !failed.all().is_empty()).await.unwrap();
+    run_until_answered(&worker, move || !failed.all().is_empty())
+        .await
+        .unwrap();
     let (token, reason, details) = answers.failed.all().remove(0);
     assert_eq!(token, "t1");
     assert!(reason.unwrap().contains("Resize (version 1)"));
@@ -201,11 +253,16 @@ async fn a_panicking_activity_fails_its_task_and_the_worker_goes_on() {
     let boom = activity("Boom", |_, _| Box::pin(async { panic!("disk on fire") }));
     let worker = worker(client(&rules), vec![echo(), boom]);
     let completed = answers.completed.clone();
-    run_until_answered(&worker, move || !completed.all().is_empty()).await.unwrap();
+    run_until_answered(&worker, move || !completed.all().is_empty())
+        .await
+        .unwrap();
     let failed = answers.failed.all();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].0, "t1");
-    assert_eq!(failed[0].1.as_deref(), Some("activity panicked: disk on fire"));
+    assert_eq!(
+        failed[0].1.as_deref(),
+        Some("activity panicked: disk on fire")
+    );
     assert_eq!(answers.completed.all()[0].0, "t2");
 }
 
@@ -215,12 +272,19 @@ async fn oversized_results_fail_with_their_size_and_the_limit() {
     let answers = answers();
     let mut rules = vec![&polls];
     rules.extend(answers.rules.iter());
-    let big = activity("Big", |_, _| Box::pin(async { Ok(Some("x".repeat(40_000))) }));
+    let big = activity("Big", |_, _| {
+        Box::pin(async { Ok(Some("x".repeat(40_000))) })
+    });
     let worker = worker(client(&rules), vec![big]);
     let failed = answers.failed.clone();
-    run_until_answered(&worker, move || !failed.all().is_empty()).await.unwrap();
+    run_until_answered(&worker, move || !failed.all().is_empty())
+        .await
+        .unwrap();
     let reason = answers.failed.all()[0].1.clone().unwrap();
-    assert!(reason.contains("40000") && reason.contains("32768"), "{reason}");
+    assert!(
+        reason.contains("40000") && reason.contains("32768"),
+        "{reason}"
+    );
     assert!(answers.completed.all().is_empty());
 }
 
@@ -235,8 +299,13 @@ async fn canceled_errors_answer_canceled_with_details() {
     });
     let worker = worker(client(&rules), vec![stop]);
     let canceled = answers.canceled.clone();
-    run_until_answered(&worker, move || !canceled.all().is_empty()).await.unwrap();
-    assert_eq!(answers.canceled.all(), vec![("t1".to_owned(), Some("stopped at 3 of 10".to_owned()), None)]);
+    run_until_answered(&worker, move || !canceled.all().is_empty())
+        .await
+        .unwrap();
+    assert_eq!(
+        answers.canceled.all(),
+        vec![("t1".to_owned(), Some("stopped at 3 of 10".to_owned()), None)]
+    );
     assert_eq!(worker.stats().tasks_canceled, 1);
 }
 
@@ -247,14 +316,22 @@ async fn failures_carry_reason_and_details() {
     let mut rules = vec![&polls];
     rules.extend(answers.rules.iter());
     let fail = activity("Fail", |_, _| {
-        Box::pin(async { Err(ActivityError::failed("bad image").with_details(&serde_json::json!({"bytes": 3}))) })
+        Box::pin(async {
+            Err(ActivityError::failed("bad image").with_details(&serde_json::json!({"bytes": 3})))
+        })
     });
     let worker = worker(client(&rules), vec![fail]);
     let failed = answers.failed.clone();
-    run_until_answered(&worker, move || !failed.all().is_empty()).await.unwrap();
+    run_until_answered(&worker, move || !failed.all().is_empty())
+        .await
+        .unwrap();
     assert_eq!(
         answers.failed.all(),
-        vec![("t1".to_owned(), Some("bad image".to_owned()), Some(r#"{"bytes":3}"#.to_owned()))]
+        vec![(
+            "t1".to_owned(),
+            Some("bad image".to_owned()),
+            Some(r#"{"bytes":3}"#.to_owned())
+        )]
     );
 }
 
@@ -269,7 +346,9 @@ async fn answers_retry_transient_errors() {
         .build();
     let worker = worker(client(&[&polls, &completed]), vec![echo()]);
     let rule = completed.clone();
-    run_until_answered(&worker, move || rule.is_exhausted()).await.unwrap();
+    run_until_answered(&worker, move || rule.is_exhausted())
+        .await
+        .unwrap();
     assert_eq!(completed.num_calls(), 3);
     assert_eq!(worker.stats().tasks_completed, 1);
 }
@@ -279,12 +358,16 @@ async fn answers_for_gone_tasks_are_sent_once_and_counted() {
     let polls = polls(vec![task("Echo", "t1", "1")]);
     let completed = mock!(Client::respond_activity_task_completed).then_error(|| {
         RespondActivityTaskCompletedError::UnknownResourceFault(
-            UnknownResourceFault::builder().message("Unknown activity").build(),
+            UnknownResourceFault::builder()
+                .message("Unknown activity")
+                .build(),
         )
     });
     let worker = worker(client(&[&polls, &completed]), vec![echo()]);
     let probe = completed.clone();
-    run_until_answered(&worker, move || probe.num_calls() > 0).await.unwrap();
+    run_until_answered(&worker, move || probe.num_calls() > 0)
+        .await
+        .unwrap();
     assert_eq!(completed.num_calls(), 1);
     let stats = worker.stats();
     assert_eq!((stats.answered_after_gone, stats.tasks_completed), (1, 0));
@@ -293,18 +376,29 @@ async fn answers_for_gone_tasks_are_sent_once_and_counted() {
 #[tokio::test(start_paused = true)]
 async fn an_unknown_domain_ends_run_with_an_error_naming_it() {
     let polls = mock!(Client::poll_for_activity_task).then_error(|| {
-        PollForActivityTaskError::UnknownResourceFault(UnknownResourceFault::builder().message("Unknown domain: test").build())
+        PollForActivityTaskError::UnknownResourceFault(
+            UnknownResourceFault::builder()
+                .message("Unknown domain: test")
+                .build(),
+        )
     });
     let worker = worker(client(&[&polls]), vec![echo()]);
     let err = worker.run_until(std::future::pending()).await.unwrap_err();
-    assert!(matches!(err, WorkerError::UnknownDomain { ref domain, .. } if domain == "test"), "{err}");
+    assert!(
+        matches!(err, WorkerError::UnknownDomain { ref domain, .. } if domain == "test"),
+        "{err}"
+    );
     assert!(err.to_string().contains("register it first"), "{err}");
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_missing_permission_ends_run_with_an_error_naming_it() {
     let polls = mock!(Client::poll_for_activity_task).then_error(|| {
-        PollForActivityTaskError::OperationNotPermittedFault(OperationNotPermittedFault::builder().message("User is not authorized").build())
+        PollForActivityTaskError::OperationNotPermittedFault(
+            OperationNotPermittedFault::builder()
+                .message("User is not authorized")
+                .build(),
+        )
     });
     let worker = worker(client(&[&polls]), vec![echo()]);
     let err = worker.run_until(std::future::pending()).await.unwrap_err();
@@ -318,7 +412,7 @@ async fn poll_errors_back_off_then_polling_goes_on() {
         .http_status(503, None)
         .times(3)
         .output(|| task("Echo", "t1", "1"))
-        .output(empty_poll)
+        .http_status(503, None)
         .repeatedly()
         .build();
     let answers = answers();
@@ -335,7 +429,9 @@ async fn poll_errors_back_off_then_polling_goes_on() {
         .unwrap();
     let started = tokio::time::Instant::now();
     let completed = answers.completed.clone();
-    run_until_answered(&worker, move || !completed.all().is_empty()).await.unwrap();
+    run_until_answered(&worker, move || !completed.all().is_empty())
+        .await
+        .unwrap();
     // Three failures back off at least 100 + 200 + 400 ms (the lower halves of their jitter).
     assert!(started.elapsed() >= Duration::from_millis(700));
     assert_eq!(answers.completed.all().len(), 1);
@@ -344,19 +440,31 @@ async fn poll_errors_back_off_then_polling_goes_on() {
 #[tokio::test(start_paused = true)]
 async fn existing_types_are_described_and_compared() {
     let register = mock!(Client::register_activity_type).then_error(|| {
-        RegisterActivityTypeError::TypeAlreadyExistsFault(TypeAlreadyExistsFault::builder().message("exists").build())
+        RegisterActivityTypeError::TypeAlreadyExistsFault(
+            TypeAlreadyExistsFault::builder().message("exists").build(),
+        )
     });
     let describe = mock!(Client::describe_activity_type).then_output(|| {
         DescribeActivityTypeOutput::builder()
             .type_info(
                 ActivityTypeInfo::builder()
-                    .activity_type(aws_sdk_swf::types::ActivityType::builder().name("Echo").version("1").build().unwrap())
+                    .activity_type(
+                        aws_sdk_swf::types::ActivityType::builder()
+                            .name("Echo")
+                            .version("1")
+                            .build()
+                            .unwrap(),
+                    )
                     .status(RegistrationStatus::Registered)
                     .creation_date(aws_smithy_types::DateTime::from_secs(0))
                     .build()
                     .unwrap(),
             )
-            .configuration(ActivityTypeConfiguration::builder().default_task_heartbeat_timeout("120").build())
+            .configuration(
+                ActivityTypeConfiguration::builder()
+                    .default_task_heartbeat_timeout("120")
+                    .build(),
+            )
             .build()
     });
     let polls = mock!(Client::poll_for_activity_task).then_output(empty_poll);
@@ -396,7 +504,11 @@ async fn new_types_are_registered_with_their_defaults() {
     worker.run_until(std::future::pending()).await.unwrap();
     assert_eq!(
         *seen.lock().unwrap(),
-        Some((Some("60".to_owned()), Some("300".to_owned()), Some("list".to_owned())))
+        Some((
+            Some("60".to_owned()),
+            Some("300".to_owned()),
+            Some("list".to_owned())
+        ))
     );
 }
 
@@ -416,10 +528,179 @@ fn two_activities_with_one_name_and_version_are_refused() {
 
 #[test]
 fn invalid_names_and_missing_settings_are_refused() {
-    let err = Worker::builder(client(&[])).task_list("l").activity(echo()).build().err().unwrap();
+    let err = Worker::builder(client(&[]))
+        .task_list("l")
+        .activity(echo())
+        .build()
+        .err()
+        .unwrap();
     assert!(matches!(err, BuildError::MissingDomain));
-    let err = Worker::builder(client(&[])).domain("d").task_list("a:b").activity(echo()).build().err().unwrap();
+    let err = Worker::builder(client(&[]))
+        .domain("d")
+        .task_list("a:b")
+        .activity(echo())
+        .build()
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("task list"), "{err}");
-    let err = Worker::builder(client(&[])).domain("d").task_list("l").identity("x".repeat(300)).activity(echo()).build().err().unwrap();
+    let err = Worker::builder(client(&[]))
+        .domain("d")
+        .task_list("l")
+        .identity("x".repeat(300))
+        .activity(echo())
+        .build()
+        .err()
+        .unwrap();
     assert!(matches!(err, BuildError::IdentityTooLong { chars: 300 }));
+}
+
+/// Shuts the worker down `after` the first task starts; returns when `run_until` returns.
+async fn shut_down_after(
+    worker: &Worker,
+    after: Duration,
+) -> (tokio::time::Instant, Result<(), WorkerError>) {
+    let handle = worker.shutdown_handle();
+    let begun = Arc::new(Mutex::new(None));
+    let begun_at = Arc::clone(&begun);
+    let trigger = async move {
+        tokio::time::sleep(after).await;
+        *begun_at.lock().unwrap() = Some(tokio::time::Instant::now());
+        handle.shutdown();
+    };
+    let (result, ()) = tokio::join!(worker.run_until(std::future::pending()), trigger);
+    let begun = begun.lock().unwrap().unwrap();
+    (begun, result)
+}
+
+fn shutdown_worker(client: Client, activity: TestActivity) -> Worker {
+    Worker::builder(client)
+        .domain("test")
+        .task_list("list")
+        .register_activity_types(false)
+        .heartbeat_on_worker_runtime()
+        .shutdown_grace(Duration::from_secs(30))
+        .cancel_grace(Duration::from_secs(10))
+        .activity(activity)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn on_shutdown_a_cooperative_activity_sees_worker_shutdown_after_the_grace() {
+    let polls = polls(vec![task("Long", "t1", "{}")]);
+    let answers = answers();
+    let mut rules = vec![&polls];
+    rules.extend(answers.rules.iter());
+    let long = activity("Long", |progress, _| {
+        Box::pin(async move {
+            let reason = progress.cancelled().await;
+            Err(ActivityError::canceled().with_details(&reason.to_string()))
+        })
+    });
+    let worker = shutdown_worker(client(&rules), long);
+    let (begun, result) = shut_down_after(&worker, Duration::from_secs(5)).await;
+    result.unwrap();
+    assert_eq!(
+        begun.elapsed(),
+        Duration::from_secs(30),
+        "answered when the shutdown grace ran out"
+    );
+    let canceled = answers.canceled.all();
+    assert_eq!(canceled.len(), 1);
+    assert!(
+        canceled[0].1.as_deref().unwrap().contains("shut"),
+        "{canceled:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn on_shutdown_an_activity_that_ignores_cancellation_is_answered_failed() {
+    let polls = polls(vec![task("Stubborn", "t1", "{}")]);
+    let answers = answers();
+    let mut rules = vec![&polls];
+    rules.extend(answers.rules.iter());
+    let stubborn = activity("Stubborn", |_, _| {
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok(None)
+        })
+    });
+    let worker = shutdown_worker(client(&rules), stubborn);
+    let (begun, result) = shut_down_after(&worker, Duration::from_secs(5)).await;
+    result.unwrap();
+    assert_eq!(
+        begun.elapsed(),
+        Duration::from_secs(40),
+        "30 s grace, then 10 s after cancellation"
+    );
+    let failed = answers.failed.all();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].1.as_deref(), Some("worker shut down"));
+    assert!(answers.completed.all().is_empty() && answers.canceled.all().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn on_shutdown_activities_that_finish_within_the_grace_complete_normally() {
+    let polls = polls(vec![task("Short", "t1", "{}")]);
+    let answers = answers();
+    let mut rules = vec![&polls];
+    rules.extend(answers.rules.iter());
+    let short = activity("Short", |progress, _| {
+        Box::pin(async move {
+            tokio::time::sleep(Duration::from_secs(20)).await;
+            assert!(!progress.is_cancelled());
+            Ok(Some("\"done\"".to_owned()))
+        })
+    });
+    let worker = shutdown_worker(client(&rules), short);
+    let (begun, result) = shut_down_after(&worker, Duration::from_secs(5)).await;
+    result.unwrap();
+    assert!(begun.elapsed() < Duration::from_secs(30));
+    assert_eq!(answers.completed.all().len(), 1);
+}
+
+mod generated {
+
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    pub struct Size {
+        pub width: u32,
+    }
+
+    /// Doubles a width.
+    #[swf_activity::activity(version = "1", start_to_close_timeout = "1m", heartbeat = "manual")]
+    pub async fn double(size: Size) -> u32 {
+        size.width * 2
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn input_that_does_not_deserialize_fails_as_invalid_input() {
+    let polls = polls(vec![
+        task("double", "t1", r#"{"width": "wide"}"#),
+        task("double", "t2", r#"{"width": 21}"#),
+    ]);
+    let answers = answers();
+    let mut rules = vec![&polls];
+    rules.extend(answers.rules.iter());
+    let worker = Worker::builder(client(&rules))
+        .domain("test")
+        .task_list("list")
+        .register_activity_types(false)
+        .heartbeat_on_worker_runtime()
+        .activity(generated::double)
+        .build()
+        .unwrap();
+    let completed = answers.completed.clone();
+    run_until_answered(&worker, move || !completed.all().is_empty())
+        .await
+        .unwrap();
+    let failed = answers.failed.all();
+    assert_eq!(failed[0].1.as_deref(), Some("invalid input"));
+    assert!(
+        failed[0].2.as_deref().unwrap().contains("invalid type"),
+        "{failed:?}"
+    );
+    assert_eq!(answers.completed.all()[0].1.as_deref(), Some("42"));
 }

@@ -45,7 +45,9 @@ impl Answer {
                         &format!(
                             "result too large: {chars} characters, over SWF's limit of {RESULT_MAX_CHARS}"
                         ),
-                        Some("return a smaller result, for example a reference to where the data is stored"),
+                        Some(
+                            "return a smaller result, for example a reference to where the data is stored",
+                        ),
                     )
                 } else {
                     Answer::Completed {
@@ -186,7 +188,10 @@ mod tests {
         };
         assert_eq!(reason.chars().count(), FAILURE_REASON_MAX_CHARS);
         assert!(reason.ends_with(TRUNCATION_MARKER));
-        assert_eq!(details.map(|d| d.chars().count()), Some(FAILURE_DETAILS_MAX_CHARS));
+        assert_eq!(
+            details.map(|d| d.chars().count()),
+            Some(FAILURE_DETAILS_MAX_CHARS)
+        );
     }
 
     #[test]

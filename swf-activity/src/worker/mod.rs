@@ -190,11 +190,8 @@ impl Worker {
         }
         let shared = &self.shared;
         if shared.config.register_activity_types {
-            let mut definitions: Vec<_> = shared
-                .activities
-                .values()
-                .map(|a| a.definition())
-                .collect();
+            let mut definitions: Vec<_> =
+                shared.activities.values().map(|a| a.definition()).collect();
             definitions.sort_by(|a, b| a.activity_type.cmp(&b.activity_type));
             crate::registration::register_activity_types(
                 &shared.client,
@@ -203,7 +200,9 @@ impl Worker {
                 &definitions,
             )
             .await
-            .map_err(|(activity_type, err)| registration_error(&shared.config.domain, activity_type, err))?;
+            .map_err(|(activity_type, err)| {
+                registration_error(&shared.config.domain, activity_type, err)
+            })?;
         }
 
         let transport: Arc<dyn HeartbeatTransport> = Arc::new(shared.client.clone());
@@ -272,8 +271,7 @@ fn registration_error(
 /// Resolves on Ctrl-C, or on SIGTERM where there is such a thing.
 fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
     #[cfg(unix)]
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     Ok(async move {
         #[cfg(unix)]
         tokio::select! {

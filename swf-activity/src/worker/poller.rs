@@ -108,7 +108,9 @@ async fn poll_loop(
 }
 
 /// One long poll: `Ok(None)` when it came back empty.
-async fn poll_once(shared: &WorkerShared) -> Result<Option<PollForActivityTaskOutput>, PollFailure> {
+async fn poll_once(
+    shared: &WorkerShared,
+) -> Result<Option<PollForActivityTaskOutput>, PollFailure> {
     let config = &shared.config;
     let timeouts = TimeoutConfig::builder()
         .operation_attempt_timeout(config.poll_timeout)
