@@ -231,9 +231,9 @@ impl LocalSwf {
     }
 
     /// Stops serving; open connections are closed.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
-        let _ = (&mut { self }.task).await;
+        let _ = (&mut self.task).await;
     }
 }
 

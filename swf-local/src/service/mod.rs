@@ -306,9 +306,9 @@ impl Service {
     /// # Errors
     /// `ValidationException` for invalid names or sizes.
     pub fn schedule_activity(&self, spec: ActivitySpec) -> Result<ActivityHandle, SwfError> {
-        self.ensure_domain(&spec.domain)?;
         let attrs = spec.decision();
         attrs.validate()?;
+        self.ensure_domain(&spec.domain)?;
         let (shared, receiver, heartbeats) = ActivityShared::new();
         let shared = Arc::new(shared);
         let mut state = self.state();
