@@ -177,3 +177,21 @@ async fn unknown_operations_and_bad_json_get_aws_errors() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_ready_sdk_config_retries_injected_throttles() {
+    let faults = FaultConfig::new(11).operation("ListDomains", FaultRule::default().throttle(0.3));
+    let local = LocalSwf::builder()
+        .faults(faults)
+        .start()
+        .await
+        .expect("start swf-local");
+    let swf = Client::new(local.sdk_config());
+    for _ in 0..10 {
+        swf.list_domains()
+            .registration_status(aws_sdk_swf::types::RegistrationStatus::Registered)
+            .send()
+            .await
+            .expect("retried past the throttles");
+    }
+}
