@@ -230,6 +230,15 @@ impl LocalSwf {
         Ok(self.service.schedule_activity(spec)?)
     }
 
+    /// Heartbeats received per activity id of a retained execution; see
+    /// [`Service::heartbeat_counts`].
+    pub fn heartbeat_counts(
+        &self,
+        execution: &crate::model::WorkflowExecution,
+    ) -> std::collections::BTreeMap<String, u64> {
+        self.service.heartbeat_counts(execution)
+    }
+
     /// Stops serving; open connections are closed.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);

@@ -520,6 +520,36 @@ async fn history_pages_forward_and_in_reverse() {
         }
     }
     assert_eq!(ids, (1..=9).rev().collect::<Vec<u64>>());
+    // A decision task's history pages through PollForDecisionTask with its nextPageToken.
+    ok(
+        &service,
+        "RequestCancelWorkflowExecution",
+        json!({"domain": DOMAIN, "workflowId": "wf5"}),
+    )
+    .await;
+    let first = ok(
+        &service,
+        "PollForDecisionTask",
+        json!({"domain": DOMAIN, "taskList": {"name": "d"}, "maximumPageSize": 10}),
+    )
+    .await;
+    assert_eq!(first["events"].as_array().map(Vec::len), Some(10));
+    let rest = ok(
+        &service,
+        "PollForDecisionTask",
+        json!({"domain": DOMAIN, "taskList": {"name": "d"}, "maximumPageSize": 10, "nextPageToken": first["nextPageToken"]}),
+    )
+    .await;
+    assert_eq!(rest["taskToken"], first["taskToken"]);
+    assert_eq!(rest["events"][0]["eventId"], 11);
+    assert_eq!(rest["nextPageToken"], Value::Null);
+    let e = err(
+        &service,
+        "PollForActivityTask",
+        json!({"domain": "missing", "taskList": {"name": "q"}}),
+    )
+    .await;
+    assert_eq!(e.kind, ErrorKind::UnknownResource);
 }
 
 #[tokio::test]

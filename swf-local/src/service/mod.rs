@@ -193,13 +193,11 @@ impl Service {
         req.validate()?;
         let deadline = Instant::now() + self.inner.poll_timeout;
         let key = (req.domain.clone(), req.task_list.name.clone());
-        let notify = self
-            .state()
-            .activity_lists
-            .entry(key)
-            .or_default()
-            .notify
-            .clone();
+        let notify = {
+            let mut state = self.state();
+            state.domain(&req.domain)?;
+            state.activity_lists.entry(key).or_default().notify.clone()
+        };
         loop {
             let notified = notify.notified();
             tokio::pin!(notified);
@@ -234,13 +232,11 @@ impl Service {
         )?;
         let deadline = Instant::now() + self.inner.poll_timeout;
         let key = (req.domain.clone(), req.task_list.name.clone());
-        let notify = self
-            .state()
-            .decision_lists
-            .entry(key)
-            .or_default()
-            .notify
-            .clone();
+        let notify = {
+            let mut state = self.state();
+            state.domain(&req.domain)?;
+            state.decision_lists.entry(key).or_default().notify.clone()
+        };
         loop {
             let notified = notify.notified();
             tokio::pin!(notified);
