@@ -1,2 +1,137 @@
 //! `swf-local`: the in-memory SWF endpoint as a standalone server.
-fn main() {}
+//!
+//! ```text
+//! swf-local --listen 127.0.0.1:8042 [--seed N] [--fault [Operation:]kind=value]...
+//!           [--retain-closed N] [--poll-timeout-secs N]
+//! ```
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use swf_local::{FaultConfig, LocalError, LocalSwf};
+
+const USAGE: &str = "\
+swf-local: an in-memory Amazon SWF endpoint (AWS JSON 1.0 over HTTP, no signature checks)
+
+USAGE:
+    swf-local [--listen ADDR] [OPTIONS]
+
+OPTIONS:
+    --listen ADDR            loopback address to listen on (default 127.0.0.1:8042)
+    --seed N                 seed of fault injection, task tokens and run ids (default 0)
+    --fault SPEC             inject faults, repeatable; SPEC is [Operation:]kind=value with kind
+                             throttle|500|503|drop|lost-response (rate 0..1) or
+                             latency-ms|jitter-ms (milliseconds), e.g.
+                             --fault RecordActivityTaskHeartbeat:throttle=0.2 --fault latency-ms=5
+    --retain-closed N        closed executions kept readable before eviction (default 1000)
+    --poll-timeout-secs N    how long empty long polls are held (default 60)
+    -h, --help               print this help
+
+Point clients at it with AWS_ENDPOINT_URL=http://ADDR, any credentials and region us-east-1.
+";
+
+struct Args {
+    listen: String,
+    seed: u64,
+    faults: Vec<String>,
+    retain_closed: usize,
+    poll_timeout: Duration,
+}
+
+fn parse_args() -> Result<Option<Args>, String> {
+    let mut args = Args {
+        listen: "127.0.0.1:8042".to_owned(),
+        seed: 0,
+        faults: Vec::new(),
+        retain_closed: 1000,
+        poll_timeout: Duration::from_secs(60),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--listen" => args.listen = value("--listen")?,
+            "--seed" => {
+                args.seed = value("--seed")?
+                    .parse()
+                    .map_err(|_| "--seed takes a whole number".to_owned())?;
+            }
+            "--fault" => args.faults.push(value("--fault")?),
+            "--retain-closed" => {
+                args.retain_closed = value("--retain-closed")?
+                    .parse()
+                    .map_err(|_| "--retain-closed takes a whole number".to_owned())?;
+            }
+            "--poll-timeout-secs" => {
+                let secs: u64 = value("--poll-timeout-secs")?
+                    .parse()
+                    .map_err(|_| "--poll-timeout-secs takes whole seconds".to_owned())?;
+                args.poll_timeout = Duration::from_secs(secs);
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(Some(args))
+}
+
+async fn run(args: Args) -> Result<(), LocalError> {
+    let faults = args
+        .faults
+        .iter()
+        .try_fold(FaultConfig::new(args.seed), |config, spec| {
+            config.with_spec(spec)
+        })?;
+    let local = LocalSwf::builder()
+        .listen(args.listen)
+        .seed(args.seed)
+        .faults(faults)
+        .retain_closed(args.retain_closed)
+        .poll_timeout(args.poll_timeout)
+        .start()
+        .await?;
+    println!("swf-local listening on {}", local.url());
+    let _ = tokio::signal::ctrl_c().await;
+    println!("swf-local stopping");
+    local.shutdown().await;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = match parse_args() {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("swf-local: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(error) => {
+            eprintln!("swf-local: cannot start the Tokio runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("swf-local: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
