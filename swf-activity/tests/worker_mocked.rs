@@ -169,6 +169,14 @@ fn answers() -> Answers {
     }
 }
 
+/// A client whose polls hand out `tasks` and whose answers `answers` records.
+fn answering_client(tasks: Vec<PollForActivityTaskOutput>, answers: &Answers) -> Client {
+    let polls = polls(tasks);
+    let mut rules = vec![&polls];
+    rules.extend(answers.rules.iter());
+    client(&rules)
+}
+
 fn client(rules: &[&Rule]) -> Client {
     mock_client!(aws_sdk_swf, RuleMode::MatchAny, rules, |c| c
         .retry_config(RetryConfig::disabled()))
@@ -209,11 +217,9 @@ async fn run_until_answered(
 
 #[tokio::test(start_paused = true)]
 async fn completes_with_the_activity_result() {
-    let polls = polls(vec![task("Echo", "t1", "\"hello\"")]);
     let answers = answers();
-    let mut rules = vec![&polls];
-    rules.extend(answers.rules.iter());
-    let worker = worker(client(&rules), vec![echo()]);
+    let client = answering_client(vec![task("Echo", "t1", "\"hello\"")], &answers);
+    let worker = worker(client, vec![echo()]);
     let completed = answers.completed.clone();
     run_until_answered(&worker, move || !completed.all().is_empty())
         .await
@@ -229,11 +235,9 @@ async fn completes_with_the_activity_result() {
 
 #[tokio::test(start_paused = true)]
 async fn unknown_types_fail_naming_the_type_and_the_known_ones() {
-    let polls = polls(vec![task("Resize", "t1", "{}")]);
     let answers = answers();
-    let mut rules = vec![&polls];
-    rules.extend(answers.rules.iter());
-    let worker = worker(client(&rules), vec![echo()]);
+    let client = answering_client(vec![task("Resize", "t1", "{}")], &answers);
+    let worker = worker(client, vec![echo()]);
     let failed = answers.failed.clone();
     run_until_answered(&worker, move || !failed.all().is_empty())
         .await
@@ -246,12 +250,13 @@ async fn unknown_types_fail_naming_the_type_and_the_known_ones() {
 
 #[tokio::test(start_paused = true)]
 async fn a_panicking_activity_fails_its_task_and_the_worker_goes_on() {
-    let polls = polls(vec![task("Boom", "t1", "{}"), task("Echo", "t2", "2")]);
     let answers = answers();
-    let mut rules = vec![&polls];
-    rules.extend(answers.rules.iter());
+    let client = answering_client(
+        vec![task("Boom", "t1", "{}"), task("Echo", "t2", "2")],
+        &answers,
+    );
     let boom = activity("Boom", |_, _| Box::pin(async { panic!("disk on fire") }));
-    let worker = worker(client(&rules), vec![echo(), boom]);
+    let worker = worker(client, vec![echo(), boom]);
     let completed = answers.completed.clone();
     run_until_answered(&worker, move || !completed.all().is_empty())
         .await
@@ -268,14 +273,12 @@ async fn a_panicking_activity_fails_its_task_and_the_worker_goes_on() {
 
 #[tokio::test(start_paused = true)]
 async fn oversized_results_fail_with_their_size_and_the_limit() {
-    let polls = polls(vec![task("Big", "t1", "{}")]);
     let answers = answers();
-    let mut rules = vec![&polls];
-    rules.extend(answers.rules.iter());
+    let client = answering_client(vec![task("Big", "t1", "{}")], &answers);
     let big = activity("Big", |_, _| {
         Box::pin(async { Ok(Some("x".repeat(40_000))) })
     });
-    let worker = worker(client(&rules), vec![big]);
+    let worker = worker(client, vec![big]);
     let failed = answers.failed.clone();
     run_until_answered(&worker, move || !failed.all().is_empty())
         .await
@@ -290,14 +293,12 @@ async fn oversized_results_fail_with_their_size_and_the_limit() {
 
 #[tokio::test(start_paused = true)]
 async fn canceled_errors_answer_canceled_with_details() {
-    let polls = polls(vec![task("Stop", "t1", "{}")]);
     let answers = answers();
-    let mut rules = vec![&polls];
-    rules.extend(answers.rules.iter());
+    let client = answering_client(vec![task("Stop", "t1", "{}")], &answers);
     let stop = activity("Stop", |_, _| {
         Box::pin(async { Err(ActivityError::canceled().with_details("stopped at 3 of 10")) })
     });
-    let worker = worker(client(&rules), vec![stop]);
+    let worker = worker(client, vec![stop]);
     let canceled = answers.canceled.clone();
     run_until_answered(&worker, move || !canceled.all().is_empty())
         .await
@@ -311,16 +312,14 @@ async fn canceled_errors_answer_canceled_with_details() {
 
 #[tokio::test(start_paused = true)]
 async fn failures_carry_reason_and_details() {
-    let polls = polls(vec![task("Fail", "t1", "{}")]);
     let answers = answers();
-    let mut rules = vec![&polls];
-    rules.extend(answers.rules.iter());
+    let client = answering_client(vec![task("Fail", "t1", "{}")], &answers);
     let fail = activity("Fail", |_, _| {
         Box::pin(async {
             Err(ActivityError::failed("bad image").with_details(&serde_json::json!({"bytes": 3})))
         })
     });
-    let worker = worker(client(&rules), vec![fail]);
+    let worker = worker(client, vec![fail]);
     let failed = answers.failed.clone();
     run_until_answered(&worker, move || !failed.all().is_empty())
         .await
@@ -587,17 +586,15 @@ fn shutdown_worker(client: Client, activity: TestActivity) -> Worker {
 
 #[tokio::test(start_paused = true)]
 async fn on_shutdown_a_cooperative_activity_sees_worker_shutdown_after_the_grace() {
-    let polls = polls(vec![task("Long", "t1", "{}")]);
     let answers = answers();
-    let mut rules = vec![&polls];
-    rules.extend(answers.rules.iter());
+    let client = answering_client(vec![task("Long", "t1", "{}")], &answers);
     let long = activity("Long", |progress, _| {
         Box::pin(async move {
             let reason = progress.cancelled().await;
             Err(ActivityError::canceled().with_details(&reason.to_string()))
         })
     });
-    let worker = shutdown_worker(client(&rules), long);
+    let worker = shutdown_worker(client, long);
     let (begun, result) = shut_down_after(&worker, Duration::from_secs(5)).await;
     result.unwrap();
     assert_eq!(
@@ -615,17 +612,15 @@ async fn on_shutdown_a_cooperative_activity_sees_worker_shutdown_after_the_grace
 
 #[tokio::test(start_paused = true)]
 async fn on_shutdown_an_activity_that_ignores_cancellation_is_answered_failed() {
-    let polls = polls(vec![task("Stubborn", "t1", "{}")]);
     let answers = answers();
-    let mut rules = vec![&polls];
-    rules.extend(answers.rules.iter());
+    let client = answering_client(vec![task("Stubborn", "t1", "{}")], &answers);
     let stubborn = activity("Stubborn", |_, _| {
         Box::pin(async {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             Ok(None)
         })
     });
-    let worker = shutdown_worker(client(&rules), stubborn);
+    let worker = shutdown_worker(client, stubborn);
     let (begun, result) = shut_down_after(&worker, Duration::from_secs(5)).await;
     result.unwrap();
     assert_eq!(
@@ -641,10 +636,8 @@ async fn on_shutdown_an_activity_that_ignores_cancellation_is_answered_failed() 
 
 #[tokio::test(start_paused = true)]
 async fn on_shutdown_activities_that_finish_within_the_grace_complete_normally() {
-    let polls = polls(vec![task("Short", "t1", "{}")]);
     let answers = answers();
-    let mut rules = vec![&polls];
-    rules.extend(answers.rules.iter());
+    let client = answering_client(vec![task("Short", "t1", "{}")], &answers);
     let short = activity("Short", |progress, _| {
         Box::pin(async move {
             tokio::time::sleep(Duration::from_secs(20)).await;
@@ -652,7 +645,7 @@ async fn on_shutdown_activities_that_finish_within_the_grace_complete_normally()
             Ok(Some("\"done\"".to_owned()))
         })
     });
-    let worker = shutdown_worker(client(&rules), short);
+    let worker = shutdown_worker(client, short);
     let (begun, result) = shut_down_after(&worker, Duration::from_secs(5)).await;
     result.unwrap();
     assert!(begun.elapsed() < Duration::from_secs(30));
@@ -677,14 +670,15 @@ mod generated {
 
 #[tokio::test(start_paused = true)]
 async fn input_that_does_not_deserialize_fails_as_invalid_input() {
-    let polls = polls(vec![
-        task("double", "t1", r#"{"width": "wide"}"#),
-        task("double", "t2", r#"{"width": 21}"#),
-    ]);
     let answers = answers();
-    let mut rules = vec![&polls];
-    rules.extend(answers.rules.iter());
-    let worker = Worker::builder(client(&rules))
+    let client = answering_client(
+        vec![
+            task("double", "t1", r#"{"width": "wide"}"#),
+            task("double", "t2", r#"{"width": 21}"#),
+        ],
+        &answers,
+    );
+    let worker = Worker::builder(client)
         .domain("test")
         .task_list("list")
         .register_activity_types(false)

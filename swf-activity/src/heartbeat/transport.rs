@@ -1,8 +1,11 @@
 //! [`HeartbeatTransport`]: how the engine calls RecordActivityTaskHeartbeat.
 
-use aws_sdk_swf::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_swf::config::http::HttpResponse;
+use aws_sdk_swf::error::SdkError;
 use aws_sdk_swf::operation::record_activity_task_heartbeat::RecordActivityTaskHeartbeatError;
 use futures::future::BoxFuture;
+
+use crate::sdk_errors::{ErrorClass, describe};
 
 /// SWF's answer to a heartbeat.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -70,20 +73,13 @@ impl HeartbeatTransport for aws_sdk_swf::Client {
 }
 
 /// Sorts an SDK error into what the engine does next.
-fn classify<R: std::fmt::Debug>(
-    err: SdkError<RecordActivityTaskHeartbeatError, R>,
-) -> HeartbeatError {
-    let text = DisplayErrorContext(&err).to_string();
-    if let Some(service) = err.as_service_error() {
-        if service.is_unknown_resource_fault() {
-            return HeartbeatError::TaskGone(text);
-        }
-        if service.is_operation_not_permitted_fault() {
-            return HeartbeatError::NotPermitted(text);
-        }
+fn classify(err: SdkError<RecordActivityTaskHeartbeatError, HttpResponse>) -> HeartbeatError {
+    let text = describe(&err);
+    match crate::sdk_errors::classify(&err) {
+        ErrorClass::Gone => HeartbeatError::TaskGone(text),
+        ErrorClass::NotPermitted => HeartbeatError::NotPermitted(text),
+        ErrorClass::Throttled => HeartbeatError::Throttled(text),
+        // Anything else may pass: the engine retries within the task's heartbeat deadline.
+        ErrorClass::Transient | ErrorClass::Permanent => HeartbeatError::Transient(text),
     }
-    if err.code() == Some("ThrottlingException") {
-        return HeartbeatError::Throttled(text);
-    }
-    HeartbeatError::Transient(text)
 }
