@@ -151,3 +151,71 @@ async fn tasks_nearest_their_deadline_go_first() {
         .collect();
     assert_eq!(order, ["token-1", "token-2", "token-0"]);
 }
+
+/// Collects what a tracing subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_insufficient_budget_is_warned_about_once_with_the_numbers() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let recorder = Arc::new(Recorder::default());
+    let engine = HeartbeatEngine::on_current_runtime(
+        Arc::clone(&recorder) as Arc<dyn HeartbeatTransport>,
+        HeartbeatConfig {
+            budget: HeartbeatBudget {
+                burst: 10,
+                refill_per_second: 10,
+            },
+            ..HeartbeatConfig::default()
+        },
+    );
+    let schedule = TaskSchedule {
+        heartbeat_timeout: Some(Duration::from_secs(2)),
+        start_to_close_timeout: None,
+        mode: HeartbeatMode::Auto,
+    };
+    // 40 tasks with a 1.6 s interval need 25 heartbeats a second; the bucket refills 10.
+    let mut handles: Vec<_> = (0..40)
+        .map(|n| engine.start_task(task(n), schedule))
+        .collect();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    handles.extend((40..80).map(|n| engine.start_task(task(n), schedule)));
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    drop(handles);
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let warnings: Vec<_> = logs
+        .lines()
+        .filter(|l| l.contains("heartbeat budget cannot cover"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{logs}");
+    assert!(
+        warnings[0].contains("refill_per_second=10"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        warnings[0].contains("needed_per_second=25"),
+        "{}",
+        warnings[0]
+    );
+}
