@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use swf_activity::local::{ActivityHandle, ActivityOutcome, ActivitySpec, LocalSwf};
 use swf_activity::registration::register_domain;
-use swf_activity::worker::{Worker, WorkerStats};
-use swf_activity::{ActivityError, CancelReason, Progress, activity};
+use swf_activity::worker::{TimeoutSource, Worker, WorkerBuilder, WorkerStats};
+use swf_activity::{ActivityError, CancelReason, Progress, Timeout, activity};
 
 const DOMAIN: &str = "e2e";
 const TASK_LIST: &str = "e2e-tasks";
@@ -310,4 +310,90 @@ async fn shutdown_runs_what_in_flight_polls_return_and_leaves_no_task_open() {
     );
     assert_eq!(pending_tasks(&local).await, 0);
     assert_eq!(worker.stats().tasks_completed, 2);
+}
+
+/// Registered with a long heartbeat timeout; works for a while without reporting.
+#[activity(
+    version = "1",
+    start_to_close_timeout = "1m",
+    heartbeat_timeout = "60s",
+    schedule_to_start_timeout = "1m",
+    schedule_to_close_timeout = "2m"
+)]
+async fn quiet_work(millis: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(millis)).await;
+    millis
+}
+
+/// Runs one `quiet_work` task scheduled with a 2 s heartbeat timeout on a worker that `configure`
+/// sets up; returns its outcome and heartbeat count.
+async fn quiet_work_with(
+    configure: impl FnOnce(WorkerBuilder) -> WorkerBuilder,
+) -> (ActivityOutcome, u64) {
+    let local = endpoint(Duration::from_secs(1)).await;
+    let worker = Worker::from_sdk_config(local.sdk_config())
+        .domain(DOMAIN)
+        .task_list(TASK_LIST)
+        .activity(quiet_work);
+    let worker = configure(worker).build().expect("worker builds");
+    let handle = worker.shutdown_handle();
+    let scenario = async {
+        let client = aws_sdk_swf::Client::new(local.sdk_config());
+        for _ in 0..300 {
+            let listed = client
+                .list_activity_types()
+                .domain(DOMAIN)
+                .registration_status(aws_sdk_swf::types::RegistrationStatus::Registered)
+                .send()
+                .await
+                .expect("types list");
+            if !listed.type_infos().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let task = local
+            .schedule_activity(
+                ActivitySpec::new(DOMAIN, "quiet_work", "1")
+                    .task_list(TASK_LIST)
+                    .input("3500")
+                    .heartbeat_timeout(Duration::from_secs(2)),
+            )
+            .expect("activity schedules");
+        let outcome = outcome(&task).await;
+        handle.shutdown();
+        (outcome, task.heartbeat_count())
+    };
+    let (result, count) = tokio::time::timeout(LIMIT, async {
+        tokio::join!(worker.run_until(std::future::pending()), scenario)
+    })
+    .await
+    .expect("the scenario ends in time");
+    result.expect("the worker stops cleanly");
+    count
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduled_event_gives_each_task_its_real_heartbeat_timeout() {
+    let completed = ActivityOutcome::Completed {
+        result: Some("3500".to_owned()),
+    };
+    let (registered, scheduled, overridden) = tokio::join!(
+        quiet_work_with(|w| w),
+        quiet_work_with(|w| w.timeout_source(TimeoutSource::ScheduledEvent)),
+        quiet_work_with(|w| w.heartbeat_timeout(Timeout::Seconds(2))),
+    );
+    // The decider scheduled a 2 s heartbeat timeout; the type registered 60 s. Paced from the
+    // registered default (48 s apart), only the first heartbeat goes out and SWF times the task
+    // out after 2 s.
+    assert!(
+        matches!(registered.0, ActivityOutcome::TimedOut { .. }),
+        "{registered:?}"
+    );
+    // Read from the ActivityTaskScheduled event, heartbeats go out every 1.6 s.
+    assert_eq!(scheduled.0, completed);
+    assert!(scheduled.1 >= 3, "{scheduled:?}");
+    // So they do with a worker-wide override.
+    assert_eq!(overridden.0, completed);
+    assert!(overridden.1 >= 3, "{overridden:?}");
 }
