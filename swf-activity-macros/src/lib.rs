@@ -1,10 +1,10 @@
 //! The `#[activity]` attribute macro. Use it through `swf_activity::activity`, which documents
 //! it.
 //!
-//! The entry point only converts token streams; arguments are parsed in [`args`], the signature
-//! is checked in [`signature`], names, durations and the rest of the registration data are
-//! validated in [`model`] (with [`names`] and [`duration`]), errors are collected in [`ctxt`],
-//! and code is generated in [`expand`].
+//! The entry point only converts token streams; arguments are parsed in `args`, the signature
+//! is checked in `signature`, names, durations and the rest of the registration data are
+//! validated in `model` (with `names` and `duration`), errors are collected in `ctxt`,
+//! and code is generated in `expand` (private modules).
 #![forbid(unsafe_code)]
 
 use proc_macro::TokenStream;
