@@ -191,8 +191,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // here. RUST_LOG=warn (or info, debug) shows them.
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
+            tracing_subscriber::EnvFilter::builder()
+                .with_default_directive(tracing_subscriber::filter::LevelFilter::ERROR.into())
+                .from_env_lossy(),
         )
         .with_writer(std::io::stderr)
         .init();
