@@ -4,6 +4,91 @@
 //! into a registered activity type with typed JSON input and output; a [`Worker`](worker::Worker)
 //! polls a task list, runs activities concurrently, keeps them alive with batched heartbeats and
 //! answers every task exactly once.
+//!
+//! # An activity, tested
+//!
+//! The activity reports progress with [`Progress::report`] (it never waits: the heartbeat engine
+//! sends the latest details in its own time) and stops when [`Progress::cancelled`] resolves.
+//! [`testing::ActivityEnvironment`] runs it on the real heartbeat engine against a scripted
+//! service; under tokio's paused time, minutes of heartbeats take milliseconds:
+//!
+//! ```
+//! use std::time::Duration;
+//! use swf_activity::testing::{ActivityEnvironment, ActivityOutcome, Trigger};
+//! use swf_activity::{activity, ActivityError, CancelReason, Progress};
+//!
+//! /// Copies `files` files, one a second.
+//! #[activity(version = "1", heartbeat_timeout = "10s", start_to_close_timeout = "5m")]
+//! async fn copy(progress: Progress, files: u32) -> Result<u32, ActivityError> {
+//!     for done in 0..files {
+//!         progress.report(&format!("{done}/{files}"))?;
+//!         tokio::select! {
+//!             reason = progress.cancelled() => {
+//!                 return Err(ActivityError::canceled().with_details(&format!("{reason} after {done}")));
+//!             }
+//!             () = tokio::time::sleep(Duration::from_secs(1)) => {}
+//!         }
+//!     }
+//!     Ok(files)
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+//! // In a test: #[tokio::test(start_paused = true)] (tokio's `test-util` feature).
+//! let env = ActivityEnvironment::new();
+//! let run = env.run_json(&copy, &20).await.unwrap();
+//! assert_eq!(run.result_json::<u32>().unwrap(), 20);
+//! // A heartbeat at once, then one per 0.8 x 10 s.
+//! let times: Vec<u64> = run.heartbeats.iter().map(|h| h.at.as_secs()).collect();
+//! assert_eq!(times, [0, 8, 16]);
+//!
+//! // The decider asks to cancel at 3 s: the answer to the heartbeat at 8 s says so.
+//! let run = env
+//!     .request_cancellation(Trigger::At(Duration::from_secs(3)))
+//!     .run_json(&copy, &20)
+//!     .await
+//!     .unwrap();
+//! assert_eq!(run.cancel_reason, Some(CancelReason::Requested));
+//! assert_eq!(
+//!     run.outcome,
+//!     ActivityOutcome::Canceled { details: Some("cancellation requested after 8".into()) }
+//! );
+//! # });
+//! ```
+//!
+//! # A worker
+//!
+//! ```no_run
+//! # use swf_activity::{activity, ActivityError, Progress};
+//! # #[activity(version = "1", heartbeat_timeout = "10s", start_to_close_timeout = "5m")]
+//! # async fn copy(progress: Progress, files: u32) -> Result<u32, ActivityError> { Ok(files) }
+//! use swf_activity::registration::register_domain;
+//! use swf_activity::worker::Worker;
+//!
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = aws_config::load_from_env().await; // region, credentials, AWS_ENDPOINT_URL
+//! let client = aws_sdk_swf::Client::new(&config);
+//! register_domain(&client, "files", 7).await?;
+//! let worker = Worker::builder(client).domain("files").task_list("copies").activity(copy).build()?;
+//! worker.run().await?; // registers the types, polls until Ctrl-C or SIGTERM, shuts down gracefully
+//! # Ok(()) }
+//! ```
+//!
+//! # Where to read on
+//!
+//! | topic | where |
+//! |---|---|
+//! | the macro's keys and the function's shape | [`macro@activity`] |
+//! | reporting progress, cancellation, [`CancelReason`] | [`progress`] |
+//! | when heartbeats go out, the budget, errors | [`heartbeat`] |
+//! | the worker's answers, settings and shutdown timeline | [`worker`], [`worker::WorkerBuilder`] |
+//! | failing and canceling | [`ActivityError`] |
+//! | SWF's size limits and what the framework does at each | [`limits`] |
+//! | registering domains and types | [`registration`] |
+//! | unit tests without SWF | [`testing`] |
+//! | an in-memory SWF endpoint (feature `local`) | `swf_activity::local`, the `swf-local` crate |
+//!
+//! The repository's examples (`cargo run --example quickstart`, `cancellation`,
+//! `graceful_shutdown`, `testing_activities`, `real_aws`) show each of these at work.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
