@@ -24,7 +24,6 @@ use std::error::Error;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use swf_activity::activity::Activity;
 use swf_activity::local::{ActivityHandle, ActivityOutcome, ActivitySpec, LocalSwf};
 use swf_activity::registration::register_domain;
 use swf_activity::testing::{ActivityEnvironment, Trigger};
@@ -216,16 +215,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .cancel_grace(Duration::from_secs(1))
         .build()?;
     let shutdown = worker.shutdown_handle();
+    // Register the types before anything schedules them; then poll until shut down.
+    worker.register_activity_types().await?;
     let running = tokio::spawn(async move { worker.run_until(std::future::pending()).await });
-    for activity in [
-        &stop_at_once as &dyn Activity,
-        &finish_anyway,
-        &clean_up_first,
-        &until_stopped,
-        &too_slow,
-    ] {
-        wait_until_registered(&client, activity).await?;
-    }
     let schedule = |name: &str, id: &str, input: &str| {
         local.schedule_activity(
             ActivitySpec::new(DOMAIN, name, "1")
@@ -308,29 +300,4 @@ async fn report(handle: &ActivityHandle) -> Result<(), Box<dyn Error>> {
     };
     say(&format!("  -> {} in SWF: {shown}", handle.activity_id()));
     Ok(())
-}
-
-/// Waits until the worker has registered the activity's type (it does so when it starts).
-async fn wait_until_registered(
-    client: &aws_sdk_swf::Client,
-    activity: &dyn Activity,
-) -> Result<(), Box<dyn Error>> {
-    let activity_type = &activity.definition().activity_type;
-    let sdk_type = aws_sdk_swf::types::ActivityType::builder()
-        .name(activity_type.name.as_ref())
-        .version(activity_type.version.as_ref())
-        .build()?;
-    for _ in 0..200 {
-        let described = client
-            .describe_activity_type()
-            .domain(DOMAIN)
-            .activity_type(sdk_type.clone())
-            .send()
-            .await;
-        if described.is_ok() {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Err(format!("{activity_type} was not registered within 10 s").into())
 }

@@ -21,7 +21,6 @@ use std::error::Error;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use swf_activity::activity::Activity;
 use swf_activity::local::{ActivityHandle, ActivityOutcome, ActivitySpec, LocalSwf};
 use swf_activity::registration::register_domain;
 use swf_activity::worker::Worker;
@@ -108,13 +107,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .cancel_grace(Duration::from_secs(1))
         .build()?;
     let handle = worker.shutdown_handle();
+    // Register the types before anything schedules them; then poll until shut down.
+    worker.register_activity_types().await?;
     let running = tokio::spawn(async move {
         let result = worker.run_until(std::future::pending()).await;
         say(&format!("worker.run_until returned: {result:?}"));
         (result, worker.stats())
     });
-    wait_until_registered(&client, &cooperative).await?;
-    wait_until_registered(&client, &stubborn).await?;
     say("worker running");
 
     let schedule = |name: &str, id: &str, millis: u64| {
@@ -178,29 +177,4 @@ fn watch(handle: ActivityHandle) -> tokio::task::JoinHandle<()> {
         };
         say(&format!("{} -> {shown}", handle.activity_id()));
     })
-}
-
-/// Waits until the worker has registered the activity's type (it does so when it starts).
-async fn wait_until_registered(
-    client: &aws_sdk_swf::Client,
-    activity: &dyn Activity,
-) -> Result<(), Box<dyn Error>> {
-    let activity_type = &activity.definition().activity_type;
-    let sdk_type = aws_sdk_swf::types::ActivityType::builder()
-        .name(activity_type.name.as_ref())
-        .version(activity_type.version.as_ref())
-        .build()?;
-    for _ in 0..200 {
-        let described = client
-            .describe_activity_type()
-            .domain(DOMAIN)
-            .activity_type(sdk_type.clone())
-            .send()
-            .await;
-        if described.is_ok() {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Err(format!("{activity_type} was not registered within 10 s").into())
 }

@@ -124,7 +124,7 @@ async fn outcome(handle: &ActivityHandle) -> ActivityOutcome {
         .expect("the activity is answered in time")
 }
 
-/// Waits until the worker has registered its types and polls.
+/// Waits until `run` has registered the worker's types, as it does when it starts.
 async fn until_registered(local: &LocalSwf) {
     let client = aws_sdk_swf::Client::new(local.sdk_config());
     for _ in 0..300 {
@@ -225,9 +225,12 @@ async fn completes_fails_and_survives_panics() {
 async fn heartbeats_carry_progress_and_deliver_cancellation() {
     let local = endpoint(Duration::from_secs(2)).await;
     let worker = worker(&local);
+    worker
+        .register_activity_types()
+        .await
+        .expect("types register");
     let handle = worker.shutdown_handle();
     let scenario = async {
-        until_registered(&local).await;
         let counting = schedule(&local, "count_until_cancelled", "");
         for _ in 0..300 {
             if counting.heartbeat_count() >= 2 {
@@ -280,9 +283,12 @@ async fn shutdown_runs_what_in_flight_polls_return_and_leaves_no_task_open() {
     // Empty polls are held 3 s, so polls are in flight when shutdown begins.
     let local = endpoint(Duration::from_secs(3)).await;
     let worker = worker(&local);
+    worker
+        .register_activity_types()
+        .await
+        .expect("types register");
     let handle = worker.shutdown_handle();
     let scenario = async {
-        until_registered(&local).await;
         let running = schedule(&local, "nap", "1500");
         tokio::time::sleep(Duration::from_millis(300)).await;
         handle.shutdown();
@@ -336,22 +342,12 @@ async fn quiet_work_with(
         .task_list(TASK_LIST)
         .activity(quiet_work);
     let worker = configure(worker).build().expect("worker builds");
+    worker
+        .register_activity_types()
+        .await
+        .expect("types register");
     let handle = worker.shutdown_handle();
     let scenario = async {
-        let client = aws_sdk_swf::Client::new(local.sdk_config());
-        for _ in 0..300 {
-            let listed = client
-                .list_activity_types()
-                .domain(DOMAIN)
-                .registration_status(aws_sdk_swf::types::RegistrationStatus::Registered)
-                .send()
-                .await
-                .expect("types list");
-            if !listed.type_infos().is_empty() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
         let task = local
             .schedule_activity(
                 ActivitySpec::new(DOMAIN, "quiet_work", "1")

@@ -27,7 +27,6 @@ use aws_sdk_swf::types::{
     ScheduleActivityTaskDecisionAttributes, StartTimerDecisionAttributes, TaskList,
     WorkflowExecution, WorkflowType,
 };
-use swf_activity::Activity;
 
 use crate::{Job, Summary};
 
@@ -45,33 +44,6 @@ pub async fn load_config(endpoint: Option<&str>) -> SdkConfig {
         loader = loader.endpoint_url(url);
     }
     loader.load().await
-}
-
-/// Waits until the worker has registered `activity`'s type (it does so when it starts); a task
-/// of an unregistered type cannot be scheduled.
-pub async fn wait_until_registered(
-    client: &Client,
-    domain: &str,
-    activity: &dyn Activity,
-) -> Result<(), Box<dyn Error>> {
-    let activity_type = &activity.definition().activity_type;
-    let sdk_type = ActivityType::builder()
-        .name(activity_type.name.as_ref())
-        .version(activity_type.version.as_ref())
-        .build()?;
-    for _ in 0..200 {
-        let described = client
-            .describe_activity_type()
-            .domain(domain)
-            .activity_type(sdk_type.clone())
-            .send()
-            .await;
-        if described.is_ok() {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Err(format!("activity type {activity_type} was not registered within 10 s").into())
 }
 
 /// Starts a workflow per job, decides until every one of them is closed, and summarizes their

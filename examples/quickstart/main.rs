@@ -204,20 +204,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .cancel_grace(Duration::from_secs(2))
         .build()?;
     let shutdown = worker.shutdown_handle();
-    // The worker registers its activity types, then polls until shut down.
-    let mut running = tokio::spawn(async move {
+    // A task can only be scheduled once its type is registered: register now, before polling
+    // (run_until would otherwise do it as it starts).
+    worker.register_activity_types().await?;
+    let running = tokio::spawn(async move {
         let result = worker.run_until(std::future::pending()).await;
         (result, worker.stats())
     });
-    // A task can only be scheduled once its type is registered.
-    tokio::select! {
-        registered = decider::wait_until_registered(&client, DOMAIN, &make_thumbnail) => registered?,
-        stopped = &mut running => {
-            let (result, _) = stopped?;
-            result?;
-            return Err("the worker stopped before it registered its activity type".into());
-        }
-    }
 
     // 3. Schedule the jobs, watch them, cancel one midway.
     let jobs = jobs();

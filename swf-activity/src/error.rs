@@ -27,7 +27,9 @@ use crate::details::render_details;
 /// ending with [`TRUNCATION_MARKER`](crate::limits::TRUNCATION_MARKER).
 ///
 /// `ActivityError` deliberately does not implement [`std::error::Error`], so that every error
-/// converts into it; it implements [`Display`](fmt::Display) and [`Debug`].
+/// converts into it; it implements [`Display`](fmt::Display) and [`Debug`]. So `?` does not turn
+/// it into a `Box<dyn Error>`: in a test or `main` that calls an activity's `run` directly, use
+/// `.map_err(|e| e.to_string())?` or match on the result.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ActivityError {
     outcome: Outcome,

@@ -119,6 +119,7 @@ pub(crate) struct WorkerShared {
     engine_placement: EnginePlacement,
     engine: std::sync::Mutex<Option<HeartbeatEngine>>,
     started: AtomicBool,
+    registered: AtomicBool,
 }
 
 impl Worker {
@@ -148,6 +149,7 @@ impl Worker {
                 engine_placement,
                 engine: std::sync::Mutex::new(None),
                 started: AtomicBool::new(false),
+                registered: AtomicBool::new(false),
             }),
         }
     }
@@ -176,6 +178,40 @@ impl Worker {
         types
     }
 
+    /// Registers every activity type with its declared defaults, now. An existing type is
+    /// described and compared: differences are logged at warn, and SWF keeps the registered
+    /// defaults.
+    ///
+    /// [`run`](Self::run) does this itself unless
+    /// [`register_activity_types(false)`](WorkerBuilder::register_activity_types) was set; call it
+    /// first when something must schedule tasks as soon as the types exist (SWF refuses to
+    /// schedule an unregistered type), and `run` will not register again.
+    ///
+    /// ```no_run
+    /// # async fn example(worker: swf_activity::worker::Worker) -> Result<(), swf_activity::worker::WorkerError> {
+    /// worker.register_activity_types().await?;
+    /// // ... tasks of these types can be scheduled from here on ...
+    /// worker.run().await
+    /// # }
+    /// ```
+    pub async fn register_activity_types(&self) -> Result<(), WorkerError> {
+        let shared = &self.shared;
+        let mut definitions: Vec<_> = shared.activities.values().map(|a| a.definition()).collect();
+        definitions.sort_by(|a, b| a.activity_type.cmp(&b.activity_type));
+        crate::registration::register_activity_types(
+            &shared.client,
+            &shared.config.domain,
+            &shared.config.task_list,
+            &definitions,
+        )
+        .await
+        .map_err(|(activity_type, err)| {
+            registration_error(&shared.config.domain, activity_type, err)
+        })?;
+        shared.registered.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
     /// Runs until Ctrl-C or SIGTERM, then shuts down gracefully (see the module docs).
     pub async fn run(&self) -> Result<(), WorkerError> {
         let signal = shutdown_signal().map_err(WorkerError::Signal)?;
@@ -189,20 +225,8 @@ impl Worker {
             return Err(WorkerError::AlreadyRan);
         }
         let shared = &self.shared;
-        if shared.config.register_activity_types {
-            let mut definitions: Vec<_> =
-                shared.activities.values().map(|a| a.definition()).collect();
-            definitions.sort_by(|a, b| a.activity_type.cmp(&b.activity_type));
-            crate::registration::register_activity_types(
-                &shared.client,
-                &shared.config.domain,
-                &shared.config.task_list,
-                &definitions,
-            )
-            .await
-            .map_err(|(activity_type, err)| {
-                registration_error(&shared.config.domain, activity_type, err)
-            })?;
+        if shared.config.register_activity_types && !shared.registered.load(Ordering::SeqCst) {
+            self.register_activity_types().await?;
         }
 
         let transport: Arc<dyn HeartbeatTransport> = Arc::new(shared.client.clone());
