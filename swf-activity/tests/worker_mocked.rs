@@ -698,3 +698,36 @@ async fn input_that_does_not_deserialize_fails_as_invalid_input() {
     );
     assert_eq!(answers.completed.all()[0].1.as_deref(), Some("42"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_forced_shutdown_answers_running_activities_failed_at_once() {
+    let answers = answers();
+    let client = answering_client(vec![task("Stubborn", "t1", "{}")], &answers);
+    let stubborn = activity("Stubborn", |_, _| {
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok(None)
+        })
+    });
+    let worker = shutdown_worker(client, stubborn);
+    let handle = worker.shutdown_handle();
+    let started = tokio::time::Instant::now();
+    let operator = async move {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        handle.shutdown();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        handle.force();
+    };
+    let (result, ()) = tokio::join!(worker.run_until(std::future::pending()), operator);
+    result.unwrap();
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_secs(8),
+        "answered when forced, not after the 30 s grace"
+    );
+    let failed = answers.failed.all();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].1.as_deref(), Some("worker shut down"));
+    assert!(failed[0].2.as_deref().unwrap().contains("forced"));
+    assert!(worker.shutdown_handle().is_forced());
+}

@@ -113,7 +113,10 @@ fn unknown_type(shared: &WorkerShared, activity_type: &ActivityType) -> Answer {
 enum Ran {
     Returned(Result<Option<String>, ActivityError>),
     Panicked(String),
+    /// Stopped after the shutdown graces ran out.
     Abandoned,
+    /// Stopped at once by a forced shutdown.
+    Forced,
 }
 
 impl Ran {
@@ -149,22 +152,35 @@ async fn execute(
             .execute(heartbeat.progress(), input)
             .in_current_span(),
     );
-    let mut shutdown = shared.shutdown.subscribe();
-    let ran = supervise(
-        &mut join,
-        &heartbeat,
-        &mut shutdown,
-        started,
-        shared.config.shutdown_grace,
-        shared.config.cancel_grace,
-    )
-    .await;
+    let shutdown = shared.shutdown.subscribe();
+    let forced = shared.shutdown.subscribe_forced();
+    let ran = tokio::select! {
+        ran = supervise(
+            &mut join,
+            &heartbeat,
+            shutdown,
+            started,
+            shared.config.shutdown_grace,
+            shared.config.cancel_grace,
+        ) => ran,
+        () = forced_stop(forced) => {
+            join.abort();
+            Ran::Forced
+        }
+    };
     heartbeat.finish();
     match ran {
         Ran::Returned(result) => Answer::from_result(result),
         Ran::Panicked(message) => {
             tracing::error!(panic = %message, "activity panicked");
             Answer::failed(&format!("activity panicked: {message}"), None)
+        }
+        Ran::Forced => {
+            tracing::warn!("forced shutdown: activity stopped; answering failed");
+            Answer::failed(
+                "worker shut down",
+                Some("the worker was forced to stop while the activity ran; reschedule it"),
+            )
         }
         Ran::Abandoned => {
             tracing::warn!("activity did not stop within the shutdown graces; answering failed");
@@ -181,11 +197,18 @@ async fn execute(
     }
 }
 
+/// Resolves once the shutdown is forced.
+async fn forced_stop(mut forced: watch::Receiver<bool>) {
+    if forced.wait_for(|forced| *forced).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// Waits for the activity, applying the shutdown timeline once shutdown begins.
 async fn supervise(
     join: &mut JoinHandle<Result<Option<String>, ActivityError>>,
     heartbeat: &TaskHeartbeat,
-    shutdown: &mut watch::Receiver<Option<Instant>>,
+    mut shutdown: watch::Receiver<Option<Instant>>,
     started: Instant,
     shutdown_grace: Duration,
     cancel_grace: Duration,

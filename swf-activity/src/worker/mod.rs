@@ -38,6 +38,11 @@
 //! A task that arrives from an in-flight poll after `T` gets the same two graces counted from its
 //! own start. `run` returns once every poll has returned and every task is answered.
 //!
+//! [`ShutdownHandle::force`], or a second Ctrl-C or SIGTERM under [`run`](Worker::run), cuts this
+//! short: running activities are stopped and answered failed ("worker shut down") at once, and
+//! polls in flight are abandoned; a task such a poll was about to hand over then stays open until
+//! one of its timeouts fires.
+//!
 //! # Observability
 //!
 //! Each task runs in a `tracing` span `activity_task` with the activity's name, version, activity
@@ -212,10 +217,25 @@ impl Worker {
         Ok(())
     }
 
-    /// Runs until Ctrl-C or SIGTERM, then shuts down gracefully (see the module docs).
+    /// Runs until Ctrl-C or SIGTERM, then shuts down gracefully (see the module docs). A second
+    /// Ctrl-C or SIGTERM stops at once, as [`ShutdownHandle::force`] does.
     pub async fn run(&self) -> Result<(), WorkerError> {
-        let signal = shutdown_signal().map_err(WorkerError::Signal)?;
-        self.run_until(signal).await
+        let mut signals = Signals::new().map_err(WorkerError::Signal)?;
+        let handle = self.shutdown_handle();
+        let watch_signals = async move {
+            signals.next().await;
+            tracing::info!("shutdown signal: finishing gracefully; send it again to stop at once");
+            handle.shutdown();
+            signals.next().await;
+            tracing::warn!("second shutdown signal: stopping at once");
+            handle.force();
+        };
+        let run = self.run_until(std::future::pending());
+        tokio::pin!(run);
+        tokio::select! {
+            result = &mut run => result,
+            () = watch_signals => run.await,
+        }
     }
 
     /// Runs until `shutdown` resolves (or a [`ShutdownHandle`] asks), then shuts down gracefully.
@@ -292,17 +312,34 @@ fn registration_error(
     }
 }
 
-/// Resolves on Ctrl-C, or on SIGTERM where there is such a thing.
-fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
+/// Ctrl-C, and SIGTERM where there is such a thing, each time they arrive.
+struct Signals {
     #[cfg(unix)]
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    Ok(async move {
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        Ok(Signals {
+            #[cfg(unix)]
+            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?,
+        })
+    }
+
+    /// Resolves on the next signal (never, if signals cannot be listened for).
+    async fn next(&mut self) {
         #[cfg(unix)]
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate.recv() => {}
+            result = tokio::signal::ctrl_c() => {
+                if result.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+            _ = self.terminate.recv() => {}
         }
         #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
-    })
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }

@@ -70,6 +70,7 @@ async fn poll_loop(
     index: usize,
 ) -> Result<(), WorkerError> {
     let mut shutdown = shared.shutdown.subscribe();
+    let mut forced = shared.shutdown.subscribe_forced();
     let mut backoff = Backoff::new(POLL_BACKOFF_BASE, POLL_BACKOFF_CAP);
     loop {
         let permit = tokio::select! {
@@ -83,8 +84,16 @@ async fn poll_loop(
         if shutdown.borrow().is_some() {
             return Ok(());
         }
-        // Never abandoned once started: a task it returns must run and be answered.
-        match poll_once(&shared).await {
+        // Never abandoned once started, unless the shutdown is forced: a task it returns must
+        // run and be answered.
+        let polled = tokio::select! {
+            polled = poll_once(&shared) => polled,
+            _ = forced.wait_for(|forced| *forced) => {
+                tracing::warn!(poller = index, "forced shutdown: abandoning a poll in flight; a task it was about to hand over stays open until it times out");
+                return Ok(());
+            }
+        };
+        match polled {
             Ok(Some(output)) => {
                 backoff.reset();
                 execution::spawn(Arc::clone(&shared), engine.clone(), output, permit);

@@ -21,13 +21,35 @@ use tokio::time::Instant;
 #[derive(Clone, Debug)]
 pub struct ShutdownHandle {
     began: Arc<watch::Sender<Option<Instant>>>,
+    forced: Arc<watch::Sender<bool>>,
 }
 
 impl ShutdownHandle {
     pub(crate) fn new() -> Self {
         ShutdownHandle {
             began: Arc::new(watch::channel(None).0),
+            forced: Arc::new(watch::channel(false).0),
         }
+    }
+
+    /// Stops at once instead of gracefully (and begins the shutdown if it had not begun):
+    /// running activities are stopped and answered failed ("worker shut down"), and polls in
+    /// flight are abandoned. A task such a poll was about to hand over stays open until one of
+    /// its timeouts fires, so keep this for an operator who insists (a second Ctrl-C under
+    /// [`Worker::run`](super::Worker::run)).
+    pub fn force(&self) {
+        self.shutdown();
+        self.forced
+            .send_if_modified(|forced| !std::mem::replace(forced, true));
+    }
+
+    /// Whether [`force`](Self::force) was called.
+    pub fn is_forced(&self) -> bool {
+        *self.forced.borrow()
+    }
+
+    pub(crate) fn subscribe_forced(&self) -> watch::Receiver<bool> {
+        self.forced.subscribe()
     }
 
     /// Begins the shutdown; calling it again changes nothing.
