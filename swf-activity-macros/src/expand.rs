@@ -168,8 +168,31 @@ fn execute_body(func: &ItemFn, signature: &Signature, private: &TokenStream) -> 
     };
     // Spanned at the function's name, so a future that is not `Send` is reported there.
     let private_at_name = respan(private.clone(), send_span);
+    // A check named after the activity: rustc's note on a future that is not `Send` names the
+    // function whose bound failed, so the user reads which activity it is about.
+    let check = quote::format_ident!(
+        "activity_{}_must_return_a_Send_future",
+        func.sig.ident.to_string().trim_start_matches("r#"),
+        span = send_span
+    );
+    let struct_name = &func.sig.ident;
     let task = quote_spanned! {send_span=>
-        #private_at_name::require_send_future::<Self, _>(async move { #body })
+        {
+            #[allow(non_snake_case)]
+            fn #check<F>(future: F) -> #private_at_name::ActivityFuture
+            where
+                F: #private_at_name::ActivitySendFuture<
+                    #struct_name,
+                    Output = #private_at_name::Result<
+                        #private_at_name::Option<#private_at_name::String>,
+                        #private_at_name::ActivityError,
+                    >,
+                >,
+            {
+                #private_at_name::Box::pin(future)
+            }
+            #check(async move { #body })
+        }
     };
     let unused_progress = signature
         .progress()

@@ -91,15 +91,6 @@ pub fn into_activity_error<A, E: ActivityErrorType<A>>(error: E) -> ActivityErro
     error.into()
 }
 
-/// Boxes the future that runs one task, which must be `Send` because the worker may move it
-/// between threads.
-pub fn require_send_future<A, F>(future: F) -> ActivityFuture
-where
-    F: ActivitySendFuture<A, Output = Result<Option<String>, ActivityError>>,
-{
-    Box::pin(future)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
