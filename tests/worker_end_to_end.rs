@@ -352,7 +352,7 @@ async fn quiet_work_with(
             .schedule_activity(
                 ActivitySpec::new(DOMAIN, "quiet_work", "1")
                     .task_list(TASK_LIST)
-                    .input("3500")
+                    .input("4500")
                     .heartbeat_timeout(Duration::from_secs(2)),
             )
             .expect("activity schedules");
@@ -372,7 +372,7 @@ async fn quiet_work_with(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_scheduled_event_gives_each_task_its_real_heartbeat_timeout() {
     let completed = ActivityOutcome::Completed {
-        result: Some("3500".to_owned()),
+        result: Some("4500".to_owned()),
     };
     let (registered, scheduled, overridden) = tokio::join!(
         quiet_work_with(|w| w),
@@ -386,7 +386,8 @@ async fn the_scheduled_event_gives_each_task_its_real_heartbeat_timeout() {
         matches!(registered.0, ActivityOutcome::TimedOut { .. }),
         "{registered:?}"
     );
-    // Read from the ActivityTaskScheduled event, heartbeats go out every 1.6 s.
+    // Read from the ActivityTaskScheduled event, heartbeats go out every 1.6 s: at 0, 1.6 and
+    // 3.2 s of the 4.5 s the task runs.
     assert_eq!(scheduled.0, completed);
     assert!(scheduled.1 >= 3, "{scheduled:?}");
     // So they do with a worker-wide override.
