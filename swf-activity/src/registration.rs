@@ -250,7 +250,7 @@ async fn compare_registered(
 }
 
 /// The registered defaults that differ from the declared ones, as `field: registered X, code Y`.
-pub(crate) fn differences(
+fn differences(
     definition: &ActivityDefinition,
     default_task_list: &str,
     registered: Option<&ActivityTypeConfiguration>,

@@ -63,6 +63,16 @@ impl Activity for TestActivity {
     }
 }
 
+/// Runs for an hour and never looks at its cancellation.
+fn stubborn() -> TestActivity {
+    activity("Stubborn", |_, _| {
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok(None)
+        })
+    })
+}
+
 fn echo() -> TestActivity {
     activity("Echo", |_, input| Box::pin(async move { Ok(input) }))
 }
@@ -614,13 +624,7 @@ async fn on_shutdown_a_cooperative_activity_sees_worker_shutdown_after_the_grace
 async fn on_shutdown_an_activity_that_ignores_cancellation_is_answered_failed() {
     let answers = answers();
     let client = answering_client(vec![task("Stubborn", "t1", "{}")], &answers);
-    let stubborn = activity("Stubborn", |_, _| {
-        Box::pin(async {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
-            Ok(None)
-        })
-    });
-    let worker = shutdown_worker(client, stubborn);
+    let worker = shutdown_worker(client, stubborn());
     let (begun, result) = shut_down_after(&worker, Duration::from_secs(5)).await;
     result.unwrap();
     assert_eq!(
@@ -703,13 +707,7 @@ async fn input_that_does_not_deserialize_fails_as_invalid_input() {
 async fn a_forced_shutdown_answers_running_activities_failed_at_once() {
     let answers = answers();
     let client = answering_client(vec![task("Stubborn", "t1", "{}")], &answers);
-    let stubborn = activity("Stubborn", |_, _| {
-        Box::pin(async {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
-            Ok(None)
-        })
-    });
-    let worker = shutdown_worker(client, stubborn);
+    let worker = shutdown_worker(client, stubborn());
     let handle = worker.shutdown_handle();
     let started = tokio::time::Instant::now();
     let operator = async move {
