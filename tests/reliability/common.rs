@@ -215,10 +215,17 @@ impl Tally {
         line
     }
 
-    /// Prints the summary line.
+    /// Prints the summary line straight to the process's stderr, past the test harness's
+    /// capture, so that `cargo test` shows it.
     pub fn print(&self, scenario: &str) {
-        println!("{}", self.line(scenario));
+        print_uncaptured(&self.line(scenario));
     }
+}
+
+/// Writes `line` to stderr past the test harness's capture.
+pub fn print_uncaptured(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// Seconds since the Unix epoch, as history timestamps count.
