@@ -3,10 +3,11 @@
 //! shutdown completes, and a process running such a worker exits on the second SIGTERM.
 
 use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use swf_activity::worker::Worker;
-use swf_activity::{CancelReason, Progress, activity};
+use swf_activity::{ActivityError, CancelReason, Progress, activity};
 
 use crate::common::{
     Close, DOMAIN, LIMIT, TASK_LIST, Tally, child_process, endpoint, epoch_now, is_child,
@@ -50,14 +51,28 @@ async fn blocks_thread_long(millis: u64) {
     std::thread::sleep(Duration::from_millis(millis));
 }
 
-/// Answers at once.
+/// Tasks of [`meet`] that have started.
+static MET: AtomicUsize = AtomicUsize::new(0);
+
+/// Completes once `count` tasks of this type run at the same time, so only on a worker with that
+/// many free slots; fails after 20 s otherwise.
 #[activity(
     version = "1",
     start_to_close_timeout = "1m",
     heartbeat_timeout = "30s"
 )]
-async fn quick(n: u64) -> u64 {
-    n
+async fn meet(count: usize) -> Result<usize, ActivityError> {
+    MET.fetch_add(1, Ordering::SeqCst);
+    for _ in 0..400 {
+        if MET.load(Ordering::SeqCst) >= count {
+            return Ok(count);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(ActivityError::failed(format!(
+        "only {} of {count} tasks ran at once",
+        MET.load(Ordering::SeqCst)
+    )))
 }
 
 fn stuck_worker(builder: swf_activity::worker::WorkerBuilder, slots: usize) -> Worker {
@@ -71,7 +86,7 @@ fn stuck_worker(builder: swf_activity::worker::WorkerBuilder, slots: usize) -> W
         .activity(blocks_thread)
         .activity(ignores_shutdown)
         .activity(blocks_thread_long)
-        .activity(quick)
+        .activity(meet)
         .build()
         .expect("the worker builds")
 }
@@ -88,7 +103,8 @@ async fn stuck_activities() {
     let stop = worker.shutdown_handle();
 
     let scenario = async {
-        // Three stuck tasks fill the three slots; three quick ones wait for a slot.
+        // Three stuck tasks fill the three slots; three tasks that only complete when they run
+        // side by side wait for the slots to come back.
         let stuck = vec![
             schedule(
                 &local,
@@ -104,12 +120,7 @@ async fn stuck_activities() {
             until_started(handle, LIMIT).await;
         }
         let waiting: Vec<_> = (0..3)
-            .map(|i| {
-                schedule(
-                    &local,
-                    spec("quick", &format!("stuck-quick-{i}"), &i.to_string()),
-                )
-            })
+            .map(|i| schedule(&local, spec("meet", &format!("stuck-meet-{i}"), "3")))
             .collect();
         let stuck_records = until_closed(&stuck, LIMIT).await;
         let waiting_records = until_closed(&waiting, LIMIT).await;
