@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use swf_activity::worker::Worker;
-use swf_activity::{ActivityError, Progress, activity};
+use swf_activity::{ActivityError, CancelReason, Progress, activity};
 
 use crate::common::{
     Close, DOMAIN, Journal, LIMIT, TASK_LIST, Tally, activity_id, endpoint, epoch_now,
@@ -19,8 +19,14 @@ use crate::proxy::{Mode, Proxy};
 const REFUSED: Duration = Duration::from_secs(4);
 const BLACK_HOLED: Duration = Duration::from_secs(5);
 
+/// The worker resolves `cancelled()` this long after a task's heartbeat deadline, when SWF has
+/// certainly timed it out (the heartbeat engine's default margin).
+const DEADLINE_MARGIN: f64 = 2.0;
+/// Allowed between the endpoint's clock and the test's, and for a loaded machine.
+const CLOCK_SLACK: f64 = 1.0;
+
 /// Why and when (seconds since the Unix epoch) `cancelled()` resolved, per activity id.
-static CANCELLED: Journal<(String, f64)> = Journal::new();
+static CANCELLED: Journal<(CancelReason, f64)> = Journal::new();
 
 /// Works `millis` milliseconds, then answers its input. Its deadlines (heartbeat 60 s,
 /// start-to-close 2 min) outlive the outage.
@@ -40,7 +46,7 @@ async fn finish_during_outage(millis: u64) -> u64 {
 async fn work_until_cancelled(progress: Progress) -> Result<(), ActivityError> {
     tokio::select! {
         reason = progress.cancelled() => {
-            CANCELLED.note(&activity_id(&progress), (format!("{reason:?}"), epoch_now()));
+            CANCELLED.note(&activity_id(&progress), (reason, epoch_now()));
             Err(reason.into())
         }
         () = tokio::time::sleep(Duration::from_secs(90)) => Ok(()),
@@ -83,18 +89,6 @@ async fn outage() {
     let stop = worker.shutdown_handle();
 
     let scenario = async {
-        let outliving: Vec<_> = (0..10)
-            .map(|i| {
-                schedule(
-                    &local,
-                    spec(
-                        "finish_during_outage",
-                        &format!("outage-outlives-{i}"),
-                        "1000",
-                    ),
-                )
-            })
-            .collect();
         let expiring: Vec<_> = (0..5)
             .map(|i| {
                 schedule(
@@ -103,18 +97,33 @@ async fn outage() {
                 )
             })
             .collect();
-        for handle in outliving.iter().chain(&expiring) {
-            until_started(handle, LIMIT).await;
-        }
-        // Each expiring task's first heartbeat reached the endpoint: its heartbeat deadline is
-        // 4 s after it, inside the outage.
+        // Each expiring task's first heartbeat (one interval, about 3 s, after its start) reaches
+        // the endpoint: its heartbeat deadline, 4 s later, falls inside the outage.
         for handle in &expiring {
-            for _ in 0..200 {
+            until_started(handle, LIMIT).await;
+            for _ in 0..500 {
                 if handle.heartbeat_count() > 0 {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
+            assert!(handle.heartbeat_count() > 0, "the first heartbeat arrives");
+        }
+        // The outliving tasks finish 1.5 s into the outage: their answers fail for 7.5 s.
+        let outliving: Vec<_> = (0..10)
+            .map(|i| {
+                schedule(
+                    &local,
+                    spec(
+                        "finish_during_outage",
+                        &format!("outage-outlives-{i}"),
+                        "1500",
+                    ),
+                )
+            })
+            .collect();
+        for handle in &outliving {
+            until_started(handle, LIMIT).await;
         }
 
         let outage_start = epoch_now();
@@ -187,9 +196,10 @@ async fn outage() {
         let notes = CANCELLED.get(id);
         match (notes.as_slice(), record.close(), record.closed_at()) {
             ([(reason, at)], Some(Close::TimedOut(_)), Some(timed_out))
-                if reason == "HeartbeatTimeoutElapsed"
+                if *reason == CancelReason::HeartbeatTimeoutElapsed
                     && *at >= outage_start
-                    && *at <= timed_out + 1.0 =>
+                    && *at >= timed_out - CLOCK_SLACK
+                    && *at <= timed_out + DEADLINE_MARGIN + CLOCK_SLACK =>
             {
                 cancel_lags.push(at - timed_out);
             }

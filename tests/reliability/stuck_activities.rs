@@ -82,6 +82,7 @@ fn stuck_worker(builder: swf_activity::worker::WorkerBuilder, slots: usize) -> W
         .max_concurrent_activities(slots)
         .shutdown_grace(Duration::from_secs(1))
         .cancel_grace(Duration::from_secs(1))
+        .abandon_grace(Duration::from_secs(2))
         .activity(ignores_cancellation)
         .activity(blocks_thread)
         .activity(ignores_shutdown)
@@ -201,6 +202,8 @@ async fn stuck_activities() {
 }
 
 const CHILD_TEST: &str = "stuck_activities::stuck_worker_process";
+/// What the child prints when `Worker::run` has returned.
+const RUN_RETURNED: &str = "Worker::run returned";
 
 /// Not a test of its own: the process [`a_stuck_worker_process_exits_on_the_second_sigterm`]
 /// runs, a worker under `Worker::run` as a production binary has it.
@@ -210,6 +213,10 @@ fn stuck_worker_process() {
         return;
     }
     let endpoint = std::env::var("SWF_RELIABILITY_ENDPOINT").expect("the endpoint's URL");
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_ansi(false)
+        .try_init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(3)
         .enable_all()
@@ -231,7 +238,7 @@ fn stuck_worker_process() {
         let worker = stuck_worker(Worker::builder(aws_sdk_swf::Client::from_conf(config)), 4);
         println!("worker running");
         let result = worker.run().await;
-        println!("run returned: {result:?}");
+        println!("{RUN_RETURNED}: {result:?}");
     });
     println!("runtime dropped");
 }
@@ -260,11 +267,23 @@ async fn exited(child: &mut Child, limit: Duration) -> Option<std::process::Exit
 async fn a_stuck_worker_process_exits_on_the_second_sigterm() {
     let _serial = one_at_a_time().await;
     let local = endpoint(Default::default()).await;
-    let mut child = child_process(CHILD_TEST, &[("SWF_RELIABILITY_ENDPOINT", local.url())])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the worker process starts");
+    // The child's output goes to a file, shown when the scenario fails.
+    let log_path = std::env::temp_dir().join(format!(
+        "swf-reliability-stuck-worker-{}.log",
+        std::process::id()
+    ));
+    let log = std::fs::File::create(&log_path).expect("the child's log file");
+    let mut child = child_process(
+        CHILD_TEST,
+        &[
+            ("SWF_RELIABILITY_ENDPOINT", local.url()),
+            ("RUST_LOG", "info"),
+        ],
+    )
+    .stdout(log.try_clone().expect("the log file"))
+    .stderr(Stdio::from(log))
+    .spawn()
+    .expect("the worker process starts");
 
     let scenario = async {
         // The child registers its types when it starts; schedule once they exist.
@@ -293,9 +312,18 @@ async fn a_stuck_worker_process_exits_on_the_second_sigterm() {
             until_started(handle, LIMIT).await;
         }
         signal(&child, "TERM");
-        // The graces are 1 s and 1 s: then both are answered failed, the blocked one too.
+        // The graces are 1 s and 1 s: then both are answered failed, the blocked one too, and
+        // `run` returns.
         let answered = until_closed(&tasks, Duration::from_secs(10)).await;
-        // A process that already exited needs no second signal.
+        // `run` returns once both are answered, and the process then waits for the blocked
+        // thread: the second signal must end it. (A process that already exited needs none.)
+        for _ in 0..200 {
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            if log.contains(RUN_RETURNED) || matches!(child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         let first_exit = child.try_wait().ok().flatten();
         let second_at = Instant::now();
         let status = match first_exit {
@@ -325,9 +353,11 @@ async fn a_stuck_worker_process_exits_on_the_second_sigterm() {
         .with("exited", status.is_some())
         .with("exit_secs_after_second_sigterm", format!("{exit_secs:.1}"));
     tally.print("stuck_process");
+    let child_log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let _ = std::fs::remove_file(&log_path);
     assert!(
         status.is_some(),
-        "the worker process did not exit within 10 s of the second SIGTERM"
+        "the worker process did not exit within 10 s of the second SIGTERM; its output:\n{child_log}"
     );
     assert_eq!(
         tally.lost, 0,
