@@ -3,6 +3,8 @@
 //! avoid, a PollForActivityTask response lost on the way (the task is started at the endpoint
 //! but the worker never sees it), is counted apart: such a task times out without ever running.
 
+use std::time::Duration;
+
 use swf_activity::local::{FaultConfig, FaultRule, LocalSwf};
 use swf_activity::worker::Worker;
 use swf_activity::{Progress, activity};
@@ -39,6 +41,11 @@ fn fault_mix(seed: u64) -> FaultConfig {
     )
 }
 
+/// How long a run of `tasks` tasks may take: far more than a debug build on a loaded machine needs.
+fn wait_for(tasks: usize) -> Duration {
+    LIMIT + Duration::from_millis(50 * tasks as u64)
+}
+
 /// What one run of `tasks` tasks left at the endpoint.
 struct Run {
     records: Vec<(String, Record)>,
@@ -67,7 +74,7 @@ async fn run(label: &str, tasks: usize, faults: FaultConfig) -> Run {
                 schedule(&local, spec("echo_number", &id, &i.to_string()))
             })
             .collect();
-        let records = until_closed(&handles, LIMIT * 3).await;
+        let records = until_closed(&handles, wait_for(tasks)).await;
         stop.shutdown();
         let last_answer = records
             .iter()
@@ -80,7 +87,7 @@ async fn run(label: &str, tasks: usize, faults: FaultConfig) -> Run {
             busy_secs: last_answer - start,
         }
     };
-    let (result, run) = tokio::time::timeout(LIMIT * 4, async {
+    let (result, run) = tokio::time::timeout(wait_for(tasks) + LIMIT, async {
         tokio::join!(worker.run_until(std::future::pending()), scenario)
     })
     .await
