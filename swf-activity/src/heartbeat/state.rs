@@ -199,9 +199,9 @@ impl Heart {
         self.timing = Timing::new(schedule, config, self.timing.started);
     }
 
-    /// The heartbeat rate this task needs, per second.
-    pub(crate) fn demand(&self) -> f64 {
-        1.0 / self.timing.interval.as_secs_f64()
+    /// The heartbeat rate this task needs, in millionths of a heartbeat per second.
+    pub(crate) fn demand_micros(&self) -> u64 {
+        (1e6 / self.timing.interval.as_secs_f64()).round() as u64
     }
 
     /// The time between two heartbeats of this task.

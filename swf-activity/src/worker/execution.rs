@@ -39,9 +39,19 @@ pub(crate) fn spawn(
         run_id = %task.run_id,
         token = %task.token_fingerprint(),
     );
+    // Started before the poller polls again, so it sees this task's heartbeat needs.
+    let activity = shared.activities.get(&task.activity_type).cloned();
+    let mode = activity
+        .as_ref()
+        .map_or(HeartbeatMode::Auto, |a| a.definition().heartbeat);
+    let heartbeat = engine.start_task_at(
+        task.clone(),
+        shared.schedule_for(&task.activity_type, mode),
+        polled_at,
+    );
     tokio::spawn(
         async move {
-            run(&shared, &engine, task, input, polled_at).await;
+            run(&shared, activity, heartbeat, task, input, mode).await;
             drop(permit);
         }
         .instrument(span),
@@ -70,22 +80,14 @@ fn task_from(output: PollForActivityTaskOutput) -> (ActivityTask, Option<String>
 
 async fn run(
     shared: &Arc<WorkerShared>,
-    engine: &HeartbeatEngine,
+    activity: Option<Arc<dyn Activity>>,
+    heartbeat: TaskHeartbeat,
     task: ActivityTask,
     input: Option<String>,
-    polled_at: Instant,
+    mode: HeartbeatMode,
 ) {
     TaskCounters::bump(&shared.counters.started);
     tracing::debug!("task started");
-    let activity = shared.activities.get(&task.activity_type).cloned();
-    let mode = activity
-        .as_ref()
-        .map_or(HeartbeatMode::Auto, |a| a.definition().heartbeat);
-    let heartbeat = engine.start_task_at(
-        task.clone(),
-        shared.schedule_for(&task.activity_type, mode),
-        polled_at,
-    );
     if shared.config.timeout_source == TimeoutSource::ScheduledEvent {
         // Read while the activity already runs and heartbeats: SWF's clocks do not wait.
         tokio::spawn(
