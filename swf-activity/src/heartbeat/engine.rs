@@ -164,8 +164,30 @@ impl HeartbeatEngine {
         schedule: TaskSchedule,
         started: Instant,
     ) -> TaskHeartbeat {
+        self.start(task, schedule, started, false)
+    }
+
+    /// Like [`start_task_at`](Self::start_task_at), for a task whose real timeouts are still
+    /// being read: it heartbeats at least once a second until
+    /// [`TaskHeartbeat::reschedule`] gives them.
+    pub(crate) fn start_task_provisionally(
+        &self,
+        task: ActivityTask,
+        schedule: TaskSchedule,
+        started: Instant,
+    ) -> TaskHeartbeat {
+        self.start(task, schedule, started, true)
+    }
+
+    fn start(
+        &self,
+        task: ActivityTask,
+        schedule: TaskSchedule,
+        started: Instant,
+        provisional: bool,
+    ) -> TaskHeartbeat {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
-        let heart = Heart::new(schedule, &self.shared.config, started);
+        let heart = Heart::new(schedule, &self.shared.config, started, provisional);
         // Counted now, so a poller asking a moment later already sees this task's need.
         let demand = heart.demand_micros();
         self.shared

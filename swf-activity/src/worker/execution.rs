@@ -44,11 +44,12 @@ pub(crate) fn spawn(
     let mode = activity
         .as_ref()
         .map_or(HeartbeatMode::Auto, |a| a.definition().heartbeat);
-    let heartbeat = engine.start_task_at(
-        task.clone(),
-        shared.schedule_for(&task.activity_type, mode),
-        polled_at,
-    );
+    let schedule = shared.schedule_for(&task.activity_type, mode);
+    let heartbeat = if shared.config.timeout_source == TimeoutSource::ScheduledEvent {
+        engine.start_task_provisionally(task.clone(), schedule, polled_at)
+    } else {
+        engine.start_task_at(task.clone(), schedule, polled_at)
+    };
     tokio::spawn(
         async move {
             run(&shared, activity, heartbeat, task, input, mode).await;
@@ -158,10 +159,13 @@ async fn read_scheduled_timeouts(
             };
             rescheduler.reschedule(shared.schedule_from(timeouts, mode));
         }
-        Err(problem) => tracing::warn!(
-            problem = %problem,
-            "could not read the task's timeouts from its history; using the registered defaults"
-        ),
+        Err(problem) => {
+            tracing::warn!(
+                problem = %problem,
+                "could not read the task's timeouts from its history; using the registered defaults"
+            );
+            rescheduler.reschedule(shared.schedule_for(&task.activity_type, mode));
+        }
     }
 }
 
