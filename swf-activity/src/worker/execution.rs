@@ -114,7 +114,7 @@ async fn run(
     let counters = &shared.counters;
     let forced = shared.shutdown.subscribe_forced();
     let delivery = deliver(
-        &shared.client,
+        &shared.task_client,
         task.task_token(),
         &answer,
         &heartbeat,
