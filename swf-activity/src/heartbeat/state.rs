@@ -42,7 +42,11 @@ pub(crate) enum AnswerPhase {
 /// The latest reported details and what of them was sent.
 #[derive(Debug, Default)]
 struct Details {
-    text: Option<String>,
+    /// The latest details as UTF-8 (meaningful once `version` > 0).
+    text: Vec<u8>,
+    /// Where the next report is rendered; swapped with `text` when accepted, so reports reuse
+    /// two buffers instead of allocating.
+    scratch: Vec<u8>,
     /// Counts reports.
     version: u64,
     /// The `version` the last heartbeat carried (0: no report sent yet).
@@ -66,9 +70,21 @@ struct Timing {
     margin: Duration,
 }
 
+/// While a task's real timeouts are still being read, it heartbeats at least this often, so a
+/// heartbeat timeout shorter than the registered one cannot expire meanwhile.
+const PROVISIONAL_INTERVAL: Duration = Duration::from_secs(1);
+
 impl Timing {
-    fn new(schedule: TaskSchedule, config: &HeartbeatConfig, started: Instant) -> Self {
-        let interval = schedule.interval(config);
+    fn new(
+        schedule: TaskSchedule,
+        config: &HeartbeatConfig,
+        started: Instant,
+        provisional: bool,
+    ) -> Self {
+        let mut interval = schedule.interval(config);
+        if provisional {
+            interval = interval.min(PROVISIONAL_INTERVAL);
+        }
         let spread = config.first_beat_jitter.clamp(0.0, 1.0);
         let first_due = started + interval.mul_f64(1.0 - spread * fastrand::f64());
         Timing {
@@ -161,12 +177,19 @@ pub(crate) struct Heart {
 }
 
 impl Heart {
-    /// A task that starts at `started` with `schedule`.
-    pub(crate) fn new(schedule: TaskSchedule, config: &HeartbeatConfig, started: Instant) -> Self {
+    /// A task that starts at `started` with `schedule`. A `provisional` schedule is one the
+    /// worker will [replace](Self::reschedule) once it has read the task's real timeouts: until
+    /// then the task heartbeats at least once a second.
+    pub(crate) fn new(
+        schedule: TaskSchedule,
+        config: &HeartbeatConfig,
+        started: Instant,
+        provisional: bool,
+    ) -> Self {
         Heart {
             phase: Phase::Idle,
             answer: AnswerPhase::NotStarted,
-            timing: Timing::new(schedule, config, started),
+            timing: Timing::new(schedule, config, started, provisional),
             details: Details::default(),
             flush_wanted: 0,
             next_seq: 1,
@@ -189,6 +212,7 @@ impl Heart {
             },
             &HeartbeatConfig::default(),
             now,
+            false,
         );
         heart.phase = Phase::Stopped;
         heart
@@ -196,12 +220,12 @@ impl Heart {
 
     /// Replaces the task's timing once its real timeouts are known, keeping its start.
     pub(crate) fn reschedule(&mut self, schedule: TaskSchedule, config: &HeartbeatConfig) {
-        self.timing = Timing::new(schedule, config, self.timing.started);
+        self.timing = Timing::new(schedule, config, self.timing.started, false);
     }
 
-    /// The heartbeat rate this task needs, per second.
-    pub(crate) fn demand(&self) -> f64 {
-        1.0 / self.timing.interval.as_secs_f64()
+    /// The heartbeat rate this task needs, in millionths of a heartbeat per second.
+    pub(crate) fn demand_micros(&self) -> u64 {
+        (1e6 / self.timing.interval.as_secs_f64()).round() as u64
     }
 
     /// The time between two heartbeats of this task.
@@ -209,20 +233,29 @@ impl Heart {
         self.timing.interval
     }
 
-    /// Stores new details. Returns whether an earlier report was replaced unsent, and whether the
-    /// scheduler asked to be woken by it.
-    pub(crate) fn report(&mut self, text: String) -> bool {
-        if self.details.version > self.details.sent_version {
-            self.details.coalesced += 1;
+    /// Stores new details, which `render` writes (as UTF-8) into an empty buffer; when it fails,
+    /// the previous details stay. Returns whether the scheduler asked to be woken by the report.
+    pub(crate) fn report<E>(
+        &mut self,
+        render: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        let details = &mut self.details;
+        details.scratch.clear();
+        render(&mut details.scratch)?;
+        std::mem::swap(&mut details.text, &mut details.scratch);
+        if details.version > details.sent_version {
+            details.coalesced += 1;
         }
-        self.details.text = Some(text);
-        self.details.version += 1;
-        std::mem::take(&mut self.wake_on_report)
+        details.version += 1;
+        Ok(std::mem::take(&mut self.wake_on_report))
     }
 
     /// The latest details, sent or not.
     pub(crate) fn details(&self) -> Option<&str> {
-        self.details.text.as_deref()
+        if self.details.version == 0 {
+            return None;
+        }
+        std::str::from_utf8(&self.details.text).ok()
     }
 
     /// Asks for a heartbeat as soon as the budget allows. Returns the sequence number to wait
@@ -355,7 +388,7 @@ impl Heart {
         self.details.sent_version = self.details.version;
         Outgoing {
             seq,
-            details: self.details.text.clone(),
+            details: self.details().map(str::to_owned),
             retry,
             coalesced: self.take_coalesced(),
         }
@@ -441,6 +474,15 @@ fn retry_delay(
 mod tests {
     use super::*;
 
+    fn report(heart: &mut Heart, text: &str) {
+        heart
+            .report(|buffer| {
+                buffer.extend_from_slice(text.as_bytes());
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+    }
+
     fn config() -> HeartbeatConfig {
         HeartbeatConfig {
             first_beat_jitter: 0.0,
@@ -459,18 +501,18 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn no_heartbeat_before_the_first_interval_unless_reported() {
         let now = Instant::now();
-        let mut heart = Heart::new(schedule(HeartbeatMode::Auto), &config(), now);
+        let mut heart = Heart::new(schedule(HeartbeatMode::Auto), &config(), now, false);
         assert_eq!(heart.plan(now), Plan::WakeAt(now + Duration::from_secs(8)));
-        heart.report("x".to_owned());
+        report(&mut heart, "x");
         assert!(matches!(heart.plan(now), Plan::Send { .. }));
     }
 
     #[tokio::test(start_paused = true)]
     async fn an_answer_in_progress_holds_heartbeats_and_a_retry_wait_keeps_alive() {
         let now = Instant::now();
-        let mut heart = Heart::new(schedule(HeartbeatMode::Manual), &config(), now);
+        let mut heart = Heart::new(schedule(HeartbeatMode::Manual), &config(), now, false);
         heart.set_answer(AnswerPhase::Sending);
-        heart.report("late".to_owned());
+        report(&mut heart, "late");
         let later = now + Duration::from_secs(9);
         // Only the heartbeat deadline (10 s + 2 s margin) is left to watch.
         assert_eq!(
@@ -484,7 +526,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn deadlines_expire_after_the_margin() {
         let now = Instant::now();
-        let mut heart = Heart::new(schedule(HeartbeatMode::Manual), &config(), now);
+        let mut heart = Heart::new(schedule(HeartbeatMode::Manual), &config(), now, false);
         assert!(!matches!(
             heart.plan(now + Duration::from_millis(11_999)),
             Plan::Expire(_)
@@ -514,9 +556,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn reports_replaced_unsent_are_tallied_until_sent() {
         let now = Instant::now();
-        let mut heart = Heart::new(schedule(HeartbeatMode::Auto), &config(), now);
+        let mut heart = Heart::new(schedule(HeartbeatMode::Auto), &config(), now, false);
         for n in 0..5 {
-            heart.report(n.to_string());
+            report(&mut heart, &n.to_string());
         }
         let sent = heart.begin_send(now);
         assert_eq!(sent.coalesced, 4);

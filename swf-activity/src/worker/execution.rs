@@ -39,9 +39,21 @@ pub(crate) fn spawn(
         run_id = %task.run_id,
         token = %task.token_fingerprint(),
     );
+    // Started before the poller polls again, so it sees this task's heartbeat needs.
+    let activity = shared.activities.get(&task.activity_type).cloned();
+    let mode = activity
+        .as_ref()
+        .map_or(HeartbeatMode::Auto, |a| a.definition().heartbeat);
+    let schedule = shared.schedule_for(&task.activity_type, mode);
+    // The task (and its token) lives once, in its heartbeat state.
+    let heartbeat = if shared.config.timeout_source == TimeoutSource::ScheduledEvent {
+        engine.start_task_provisionally(task, schedule, polled_at)
+    } else {
+        engine.start_task_at(task, schedule, polled_at)
+    };
     tokio::spawn(
         async move {
-            run(&shared, &engine, task, input, polled_at).await;
+            run(&shared, activity, heartbeat, input, mode).await;
             drop(permit);
         }
         .instrument(span),
@@ -70,22 +82,16 @@ fn task_from(output: PollForActivityTaskOutput) -> (ActivityTask, Option<String>
 
 async fn run(
     shared: &Arc<WorkerShared>,
-    engine: &HeartbeatEngine,
-    task: ActivityTask,
+    activity: Option<Arc<dyn Activity>>,
+    heartbeat: TaskHeartbeat,
     input: Option<String>,
-    polled_at: Instant,
+    mode: HeartbeatMode,
 ) {
     TaskCounters::bump(&shared.counters.started);
     tracing::debug!("task started");
-    let activity = shared.activities.get(&task.activity_type).cloned();
-    let mode = activity
-        .as_ref()
-        .map_or(HeartbeatMode::Auto, |a| a.definition().heartbeat);
-    let heartbeat = engine.start_task_at(
-        task.clone(),
-        shared.schedule_for(&task.activity_type, mode),
-        polled_at,
-    );
+    let Some(task) = heartbeat.task() else {
+        return;
+    };
     if shared.config.timeout_source == TimeoutSource::ScheduledEvent {
         // Read while the activity already runs and heartbeats: SWF's clocks do not wait.
         tokio::spawn(
@@ -111,7 +117,7 @@ async fn run(
     let counters = &shared.counters;
     let forced = shared.shutdown.subscribe_forced();
     let delivery = deliver(
-        &shared.client,
+        &shared.task_client,
         task.task_token(),
         &answer,
         &heartbeat,
@@ -156,10 +162,13 @@ async fn read_scheduled_timeouts(
             };
             rescheduler.reschedule(shared.schedule_from(timeouts, mode));
         }
-        Err(problem) => tracing::warn!(
-            problem = %problem,
-            "could not read the task's timeouts from its history; using the registered defaults"
-        ),
+        Err(problem) => {
+            tracing::warn!(
+                problem = %problem,
+                "could not read the task's timeouts from its history; using the registered defaults"
+            );
+            rescheduler.reschedule(shared.schedule_for(&task.activity_type, mode));
+        }
     }
 }
 
