@@ -6,11 +6,12 @@
 
 use std::time::Duration;
 
+use swf_activity::local::ActivityHandle;
 use swf_activity::worker::Worker;
 use swf_activity::{ActivityError, CancelReason, Progress, activity};
 
 use crate::common::{
-    Close, DOMAIN, Journal, LIMIT, TASK_LIST, Tally, activity_id, endpoint, epoch_now,
+    Close, DOMAIN, Journal, LIMIT, Record, TASK_LIST, Tally, activity_id, endpoint, epoch_now,
     one_at_a_time, schedule, spec, until_closed, until_started,
 };
 use crate::proxy::{Mode, Proxy};
@@ -61,6 +62,19 @@ async fn work_until_cancelled(progress: Progress) -> Result<(), ActivityError> {
 )]
 async fn after_recovery(n: u64) -> u64 {
     n
+}
+
+/// What the scenario saw: times are seconds since the Unix epoch, connections those the proxy
+/// accepted in each phase.
+struct Observed {
+    outage_start: f64,
+    recovered: f64,
+    refused: u64,
+    black_holed: u64,
+    outliving: Vec<Record>,
+    expiring: Vec<Record>,
+    late: Vec<Record>,
+    expiring_handles: Vec<ActivityHandle>,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,25 +167,33 @@ async fn outage() {
         let expiring_records = until_closed(&expiring, LIMIT).await;
         let late_records = until_closed(&late, LIMIT).await;
         stop.shutdown();
-        (
+        Observed {
             outage_start,
             recovered,
             refused,
             black_holed,
-            outliving_records,
-            expiring_records,
-            late_records,
-            expiring,
-        )
+            outliving: outliving_records,
+            expiring: expiring_records,
+            late: late_records,
+            expiring_handles: expiring,
+        }
     };
-    let (result, outcome) = tokio::time::timeout(LIMIT * 3, async {
+    let (result, observed) = tokio::time::timeout(LIMIT * 3, async {
         tokio::join!(worker.run_until(std::future::pending()), scenario)
     })
     .await
     .expect("the scenario ends in time");
     result.expect("the worker stops cleanly");
-    let (outage_start, recovered, refused, black_holed, outliving, expiring, late, handles) =
-        outcome;
+    let Observed {
+        outage_start,
+        recovered,
+        refused,
+        black_holed,
+        outliving,
+        expiring,
+        late,
+        expiring_handles: handles,
+    } = observed;
 
     let refused_per_sec = refused as f64 / REFUSED.as_secs_f64();
     let black_holed_per_sec = black_holed as f64 / BLACK_HOLED.as_secs_f64();
