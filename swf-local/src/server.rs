@@ -24,7 +24,7 @@ use crate::connections::{
 use crate::error::{ErrorKind, LocalError, SwfError};
 use crate::faults::{FaultAction, FaultConfig, FaultInjector};
 use crate::harness::{ActivityHandle, ActivitySpec};
-use crate::service::{Service, ServiceConfig, StateStats};
+use crate::service::{OPERATIONS, Service, ServiceConfig, StateStats};
 
 /// The region of the SDK configuration [`LocalSwf::sdk_config`] answers.
 pub const REGION: &str = "us-east-1";
@@ -531,6 +531,14 @@ async fn answer(
         );
         return Ok(error_reply(&error));
     };
+    if !OPERATIONS.contains(&operation.as_str()) {
+        // As SWF: an unknown operation is refused before its body is looked at.
+        let error = SwfError::new(
+            ErrorKind::UnknownOperation,
+            format!("{operation} is not an operation of SimpleWorkflowService"),
+        );
+        return Ok(error_reply(&error));
+    }
     let (latency, action) = faults.decide(&operation);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
