@@ -33,12 +33,17 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 ///
 /// ```
 /// use std::time::Duration;
-/// let limits = swf_local::ConnectionLimits::default();
+/// let mut limits = swf_local::ConnectionLimits::default();
 /// assert_eq!(limits.header_read_timeout, Duration::from_secs(10));
 /// assert_eq!(limits.idle_timeout, Duration::from_secs(60));
 /// assert_eq!(limits.max_connections, 512);
+/// limits.max_connections = 64;
+/// # async fn start(limits: swf_local::ConnectionLimits) -> Result<(), swf_local::LocalError> {
+/// let local = swf_local::LocalSwf::builder().connection_limits(limits).start().await?;
+/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConnectionLimits {
     /// How long a request may take to arrive whole (headers and body), from its first byte.
     /// A connection that is slower is closed without an answer.

@@ -5,7 +5,7 @@
 //! The scenario runs the `swf-local` binary as a child with `ulimit -n 1024` and prints one line
 //! `reliability swf-local-hostile-clients: ...`. `SWF_RELIABILITY_HEAVY=1` runs heavier sizes.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -636,7 +636,9 @@ async fn swf_local_keeps_answering_hostile_clients_under_a_1024_descriptor_limit
     );
     server.assert_healthy();
     let idle_closed_total = idle.iter().filter(|s| closed_by_server(s)).count();
-    println!(
+    // Written to stdout itself, not through the test harness's capture, so that every run shows it.
+    let _ = writeln!(
+        std::io::stdout(),
         "reliability swf-local-hostile-clients: connections={connections} answered={answered} \
          refused={} idle={} idle_closed={idle_closed_total} slowloris={} slowloris_closed={slowloris_closed} \
          slowest_slowloris_ms={} header_read_timeout_ms={} fuzzed={fuzzed} fuzz_2xx={fuzz_ok} \
