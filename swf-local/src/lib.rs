@@ -54,6 +54,10 @@ pub use error::{ErrorKind, LocalError, SwfError};
 pub use faults::{FaultConfig, FaultRule};
 pub use harness::{ActivityHandle, ActivityOutcome, ActivitySpec};
 pub use history::{EventAttributes, HistoryEvent};
-pub use model::{ActivityTimeoutType, CloseStatus, TaskList, TypeId, WorkflowExecution};
+pub use model::{
+    ActivityTimeoutType, ChildPolicy, CloseStatus, TaskList, TypeId, WorkflowExecution,
+};
 pub use server::{LocalSwf, LocalSwfBuilder, MAX_REQUEST_BYTES, REGION, loopback_addr};
-pub use service::{HARNESS_WORKFLOW_TYPE, OPERATIONS, Service, ServiceConfig, StateStats};
+pub use service::{
+    HARNESS_WORKFLOW_TYPE, OPERATIONS, REQUEST_LOG_TARGET, Service, ServiceConfig, StateStats,
+};
