@@ -7,7 +7,9 @@
 //!
 //! Unlike the existing emulators it implements long polls, all four activity timeouts on
 //! time, and activity cancellation (RequestCancelActivityTask, `cancelRequested: true` on the
-//! next heartbeat, RespondActivityTaskCanceled). Signatures are not verified.
+//! next heartbeat, RespondActivityTaskCanceled). It also answers the rest of the SWF API for
+//! deciders and workers ([`OPERATIONS`]) and carries out every decision type, child workflows
+//! and their child policies included. Signatures are not verified.
 //!
 //! ```
 //! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {

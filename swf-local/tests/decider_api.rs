@@ -468,6 +468,15 @@ async fn deprecation(t: &Target) {
         "[{}]",
         t.name
     );
+    // "retired" has no default child policy: a start must give one.
+    let start = swf
+        .start_workflow_execution()
+        .domain(&t.domain)
+        .workflow_id("retired-run")
+        .workflow_type(retired.clone())
+        .send()
+        .await;
+    assert_eq!(code(start), "DefaultUndefinedFault", "[{}]", t.name);
 
     let deprecated = swf
         .deprecate_activity_type()
@@ -1333,6 +1342,7 @@ fn log_requests_prints_operation_status_and_latency_without_tokens() {
             .default_task_list(list("d"))
             .default_task_start_to_close_timeout("60")
             .default_execution_start_to_close_timeout("60")
+            .default_child_policy(ChildPolicy::Terminate)
             .send()
             .await
             .expect("register type");

@@ -94,6 +94,7 @@ impl StartRefusal {
             Self::DefaultUndefined("executionStartToCloseTimeout") => {
                 "DEFAULT_EXECUTION_START_TO_CLOSE_TIMEOUT_UNDEFINED"
             }
+            Self::DefaultUndefined("childPolicy") => "DEFAULT_CHILD_POLICY_UNDEFINED",
             Self::DefaultUndefined(_) => "DEFAULT_TASK_START_TO_CLOSE_TIMEOUT_UNDEFINED",
             Self::AlreadyRunning(_) => "WORKFLOW_ALREADY_RUNNING",
         }
@@ -214,7 +215,7 @@ impl State {
             .child_policy
             .clone()
             .or_else(|| ty.default_child_policy.clone())
-            .unwrap_or_else(|| "TERMINATE".to_owned());
+            .ok_or(StartRefusal::DefaultUndefined("childPolicy"))?;
         Ok(ResolvedStart {
             task_list,
             execution_start_to_close,
