@@ -677,7 +677,7 @@ async fn visibility(t: &Target) {
     assert_eq!(infos[0].close_status(), Some(&CloseStatus::Terminated));
     if t.is_moto() {
         println!(
-            "[moto] count operations, closeStatusFilter, executionFilter and paging of the list operations skipped: moto implements none of them"
+            "[moto] Count*WorkflowExecutions, closeStatusFilter, executionFilter and paging skipped: moto has no count operations, ignores executionFilter and paging, and drops executions its closeStatusFilter should keep"
         );
         terminate(t, &blue).await;
         return;

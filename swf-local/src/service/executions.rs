@@ -421,6 +421,9 @@ impl State {
     pub(crate) fn terminate_execution(&mut self, req: &CloseRequest) -> Result<Value, SwfError> {
         limits::opt_length("reason", req.reason.as_deref(), limits::REASON_MAX)?;
         limits::opt_length("details", req.details.as_deref(), limits::DATA_MAX)?;
+        if let Some(policy) = &req.child_policy {
+            super::registry::child_policy("childPolicy", policy)?;
+        }
         let run_id = self.open_run(&req.domain, &req.workflow_id, req.run_id.as_deref())?;
         let policy = req.child_policy.clone().unwrap_or_else(|| {
             self.executions
