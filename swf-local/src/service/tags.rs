@@ -107,3 +107,38 @@ impl State {
         Ok(json!({ "tags": tags }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(key: &str, value: &str) -> ResourceTag {
+        ResourceTag {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_key_set_again_takes_the_new_value_and_fifty_tags_is_the_most() {
+        let tags = merged(
+            Vec::new(),
+            vec![tag("a", "1"), tag("b", "2"), tag("a", "3")],
+        )
+        .unwrap_or_default();
+        assert_eq!(
+            tags,
+            [
+                ("a".to_owned(), "3".to_owned()),
+                ("b".to_owned(), "2".to_owned())
+            ]
+        );
+        let fifty: Vec<ResourceTag> = (0..50).map(|i| tag(&format!("k{i}"), "v")).collect();
+        let full = merged(Vec::new(), fifty).unwrap_or_default();
+        assert_eq!(full.len(), 50);
+        let refused = merged(full, vec![tag("one-more", "v")]).map(|t| t.len());
+        assert_eq!(refused.map_err(|e| e.kind), Err(ErrorKind::TooManyTags));
+        let reserved = merged(Vec::new(), vec![tag("aws:owner", "me")]).map(|t| t.len());
+        assert_eq!(reserved.map_err(|e| e.kind), Err(ErrorKind::Validation));
+    }
+}
