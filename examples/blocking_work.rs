@@ -165,7 +165,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         for (label, handle) in [("primes-below-300k", &small), ("primes-below-1e9", &large)] {
             let outcome = tokio::time::timeout(Duration::from_secs(30), handle.outcome()).await?;
             println!(
-                "{label:<19} {} ({} heartbeats)",
+                "{label:<19} {} (heartbeats: {})",
                 describe(&outcome),
                 handle.heartbeat_count()
             );
