@@ -93,18 +93,23 @@
 #![deny(missing_docs)]
 
 pub mod activity;
+#[cfg(feature = "aws-sdk")]
 mod backoff;
 pub mod details;
 pub mod error;
 pub mod heartbeat;
 pub mod limits;
+#[cfg(feature = "aws-sdk")]
 mod names;
 pub mod progress;
+#[cfg(feature = "aws-sdk")]
 pub mod registration;
+#[cfg(feature = "aws-sdk")]
 mod sdk_errors;
 pub mod task;
 pub mod testing;
 pub mod timeout;
+#[cfg(feature = "aws-sdk")]
 pub mod worker;
 
 #[cfg(feature = "local")]
