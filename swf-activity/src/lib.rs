@@ -101,6 +101,7 @@ pub mod heartbeat;
 pub mod limits;
 #[cfg(feature = "aws-sdk")]
 mod names;
+pub mod outcome;
 pub mod progress;
 #[cfg(feature = "aws-sdk")]
 pub mod registration;
