@@ -600,7 +600,10 @@ async fn on_shutdown_a_cooperative_activity_sees_worker_shutdown_after_the_grace
     let client = answering_client(vec![task("Long", "t1", "{}")], &answers);
     let long = activity("Long", |progress, _| {
         Box::pin(async move {
-            let reason = progress.cancelled().await;
+            // Bounded, so a worker that never cancels fails the test instead of hanging it.
+            let reason = tokio::time::timeout(Duration::from_secs(3600), progress.cancelled())
+                .await
+                .expect("cancelled() resolves within an hour");
             Err(ActivityError::canceled().with_details(&reason.to_string()))
         })
     });
@@ -728,4 +731,52 @@ async fn a_forced_shutdown_answers_running_activities_failed_at_once() {
     assert_eq!(failed[0].1.as_deref(), Some("worker shut down"));
     assert!(failed[0].2.as_deref().unwrap().contains("forced"));
     assert!(worker.shutdown_handle().is_forced());
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_poll_while_every_slot_is_taken() {
+    let answers = answers();
+    // Two tasks, then 503s: every poll after the two is one the worker should not have made
+    // while both run.
+    let polls = polls(vec![task("Nap", "t1", "{}"), task("Nap", "t2", "{}")]);
+    let mut rules = vec![&polls];
+    rules.extend(answers.rules.iter());
+    let nap = activity("Nap", |_, _| {
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_secs(100)).await;
+            Ok(None)
+        })
+    });
+    let worker = Worker::builder(client(&rules))
+        .domain("test")
+        .task_list("list")
+        .register_activity_types(false)
+        .heartbeat_on_worker_runtime()
+        .max_concurrent_activities(2)
+        .pollers(2)
+        .activity(nap)
+        .build()
+        .unwrap();
+    let handle = worker.shutdown_handle();
+    let observer = async {
+        tokio::time::sleep(Duration::from_secs(90)).await;
+        let while_full = polls.num_calls();
+        // Both finish at 100 s; then slots are free and polling goes on.
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let after = polls.num_calls();
+        handle.shutdown();
+        (while_full, after)
+    };
+    let (result, (while_full, after)) = tokio::time::timeout(Duration::from_secs(3600), async {
+        tokio::join!(worker.run_until(std::future::pending()), observer)
+    })
+    .await
+    .expect("the worker stops");
+    result.unwrap();
+    assert_eq!(while_full, 2, "polls made while both slots were taken");
+    assert!(
+        after > 2,
+        "polling resumes once a slot is free ({after} polls)"
+    );
+    assert_eq!(answers.completed.all().len(), 2);
 }
