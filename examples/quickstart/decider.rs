@@ -39,14 +39,52 @@ const DECISION_TASK_LIST: &str = "quickstart-decisions";
 const RUN_LIMIT: Duration = Duration::from_secs(120);
 
 /// The standard AWS configuration (environment, profile), with `endpoint` if given and
-/// `us-east-1` when no region is configured.
+/// `us-east-1` when no region is configured. For a loopback endpoint (such as `swf-local`, which
+/// checks no signatures) without credentials in the environment, test credentials and, unless
+/// one is set, the region `us-east-1`: no AWS account, profile or instance metadata is needed.
 pub async fn load_config(endpoint: Option<&str>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(RegionProviderChain::default_provider().or_else("us-east-1"));
     if let Some(url) = endpoint {
         loader = loader.endpoint_url(url);
     }
+    let url = endpoint.map(str::to_owned).or_else(|| {
+        ["AWS_ENDPOINT_URL_SWF", "AWS_ENDPOINT_URL"]
+            .iter()
+            .find_map(|name| std::env::var(name).ok())
+    });
+    let credentials_set = ["AWS_ACCESS_KEY_ID", "AWS_PROFILE"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
+    if !credentials_set && url.as_deref().is_some_and(is_loopback) {
+        loader = loader.credentials_provider(aws_sdk_swf::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "quickstart",
+        ));
+        let region_set = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+            .iter()
+            .any(|name| std::env::var_os(name).is_some());
+        if !region_set {
+            // Not the region chain: it would ask instance metadata, which is not there.
+            loader = loader.region(aws_config::Region::new("us-east-1"));
+        }
+    }
     loader.load().await
+}
+
+/// Whether `url` (`http://HOST[:PORT][/...]`) names a loopback address.
+fn is_loopback(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let with_port = if authority.ends_with(']') || !authority.contains(':') {
+        format!("{authority}:80")
+    } else {
+        authority.to_owned()
+    };
+    swf_activity::local::loopback_addr(&with_port).is_ok()
 }
 
 /// Starts a workflow per job, decides until every one of them is closed, and summarizes their

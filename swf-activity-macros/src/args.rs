@@ -8,49 +8,76 @@ use syn::{Expr, ExprLit, ExprUnary, Ident, Lit, LitStr, Token, UnOp};
 
 use crate::ctxt::Errors;
 
-/// The keys of `#[activity(...)]`, as written.
-mod kw {
-    syn::custom_keyword!(name);
-    syn::custom_keyword!(version);
-    syn::custom_keyword!(task_list);
-    syn::custom_keyword!(description);
-    syn::custom_keyword!(heartbeat_timeout);
-    syn::custom_keyword!(start_to_close_timeout);
-    syn::custom_keyword!(schedule_to_start_timeout);
-    syn::custom_keyword!(schedule_to_close_timeout);
-    syn::custom_keyword!(task_priority);
-    syn::custom_keyword!(heartbeat);
+/// A key of `#[activity(...)]`: its name as written and how its value is checked and stored.
+struct Key {
+    name: &'static str,
+    /// Stores the value in its field of [`Args`], or reports why it cannot; gets the key's name
+    /// for its messages.
+    set: fn(&mut Args, &'static str, &Expr, &mut Errors),
 }
 
-/// Every valid key, in the order the documentation lists them.
-pub(crate) const KEYS: [&str; 11] = [
-    "name",
-    "version",
-    "task_list",
-    "description",
-    "heartbeat_timeout",
-    "start_to_close_timeout",
-    "schedule_to_start_timeout",
-    "schedule_to_close_timeout",
-    "task_priority",
-    "heartbeat",
-    "crate",
+/// Every key, in the order the documentation lists them. A new key is one entry here and its
+/// field in [`Args`].
+const KEYS: &[Key] = &[
+    Key {
+        name: "name",
+        set: |args, key, value, errors| args.name = string(key, "\"resize_image\"", value, errors),
+    },
+    Key {
+        name: "version",
+        set: |args, key, value, errors| args.version = string(key, "\"1\"", value, errors),
+    },
+    Key {
+        name: "task_list",
+        set: |args, key, value, errors| args.task_list = string(key, "\"images\"", value, errors),
+    },
+    Key {
+        name: "description",
+        set: |args, key, value, errors| {
+            args.description = string(key, "\"Resizes one image.\"", value, errors)
+        },
+    },
+    Key {
+        name: "heartbeat_timeout",
+        set: |args, key, value, errors| {
+            args.heartbeat_timeout = string(key, "\"30s\"", value, errors)
+        },
+    },
+    Key {
+        name: "start_to_close_timeout",
+        set: |args, key, value, errors| {
+            args.start_to_close_timeout = string(key, "\"10m\"", value, errors)
+        },
+    },
+    Key {
+        name: "schedule_to_start_timeout",
+        set: |args, key, value, errors| {
+            args.schedule_to_start_timeout = string(key, "\"1h\"", value, errors)
+        },
+    },
+    Key {
+        name: "schedule_to_close_timeout",
+        set: |args, key, value, errors| {
+            args.schedule_to_close_timeout = string(key, "\"2h\"", value, errors)
+        },
+    },
+    Key {
+        name: "task_priority",
+        set: |args, _, value, errors| args.task_priority = priority(value, errors),
+    },
+    Key {
+        name: "heartbeat",
+        set: |args, key, value, errors| args.heartbeat = heartbeat_mode(key, value, errors),
+    },
+    Key {
+        name: "crate",
+        set: |args, key, value, errors| args.krate = crate_path(key, value, errors),
+    },
 ];
 
-/// A valid key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Key {
-    Name,
-    Version,
-    TaskList,
-    Description,
-    HeartbeatTimeout,
-    StartToCloseTimeout,
-    ScheduleToStartTimeout,
-    ScheduleToCloseTimeout,
-    TaskPriority,
-    Heartbeat,
-    Crate,
+/// The names of every valid key, for messages.
+fn key_names() -> impl Iterator<Item = &'static str> {
+    KEYS.iter().map(|key| key.name)
 }
 
 /// The heartbeat mode named by `heartbeat = "..."`.
@@ -86,11 +113,12 @@ pub(crate) struct Args {
 /// Parses `tokens`, recording every problem in `errors` and keeping every valid entry.
 pub(crate) fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
     let mut args = Args::default();
+    let mut seen: Vec<&'static str> = Vec::new();
     let parser = |input: ParseStream| -> syn::Result<()> {
         while !input.is_empty() {
             let key = parse_key(input, errors)?;
             args.version_attempted |= match key {
-                Ok((key, _)) => key == Key::Version,
+                Ok((key, _)) => key.name == "version",
                 Err(suggestion) => suggestion == Some("version"),
             };
             input.parse::<Token![=]>().map_err(|e| {
@@ -101,7 +129,18 @@ pub(crate) fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
             })?;
             let value: Expr = input.parse()?;
             if let Ok((key, key_span)) = key {
-                args.set(key, key_span, value, errors);
+                if seen.contains(&key.name) {
+                    errors.at(
+                        key_span,
+                        format!(
+                            "duplicate key `{}`: it is already set earlier in this #[activity]; keep one",
+                            key.name
+                        ),
+                    );
+                } else {
+                    seen.push(key.name);
+                    (key.set)(&mut args, key.name, &value, errors);
+                }
             }
             if input.is_empty() {
                 break;
@@ -118,46 +157,24 @@ pub(crate) fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
 }
 
 /// A key and its span, or for an unknown key (already reported) the valid key it is closest to.
-type ParsedKey = Result<(Key, Span), Option<&'static str>>;
+type ParsedKey = Result<(&'static Key, Span), Option<&'static str>>;
 
 /// Parses a key. An unknown key is reported, with the closest valid one.
 fn parse_key(input: ParseStream, errors: &mut Errors) -> syn::Result<ParsedKey> {
-    macro_rules! keys {
-        ($($kw:ident => $key:ident,)*) => {
-            $(
-                if input.peek(kw::$kw) {
-                    let token: kw::$kw = input.parse()?;
-                    return Ok(Ok((Key::$key, token.span)));
-                }
-            )*
-        };
-    }
-    keys! {
-        name => Name,
-        version => Version,
-        task_list => TaskList,
-        description => Description,
-        heartbeat_timeout => HeartbeatTimeout,
-        start_to_close_timeout => StartToCloseTimeout,
-        schedule_to_start_timeout => ScheduleToStartTimeout,
-        schedule_to_close_timeout => ScheduleToCloseTimeout,
-        task_priority => TaskPriority,
-        heartbeat => Heartbeat,
-    }
-    if input.peek(Token![crate]) {
-        let token: Token![crate] = input.parse()?;
-        return Ok(Ok((Key::Crate, token.span)));
-    }
+    // `parse_any` also takes keywords, for `crate`.
     let ident = Ident::parse_any(input).map_err(|e| {
         syn::Error::new(
             e.span(),
             format!(
                 "expected a key such as `version`; valid keys: {}",
-                KEYS.join(", ")
+                key_names().collect::<Vec<_>>().join(", ")
             ),
         )
     })?;
     let key = ident.unraw().to_string();
+    if let Some(known) = KEYS.iter().find(|known| known.name == key) {
+        return Ok(Ok((known, ident.span())));
+    }
     errors.at(ident.span(), unknown_key_message(&key));
     Ok(Err(closest_key(&key)))
 }
@@ -169,15 +186,15 @@ pub(crate) fn unknown_key_message(key: &str) -> String {
         .unwrap_or_default();
     format!(
         "unknown key `{key}` in #[activity]{suggestion}\nvalid keys: {}",
-        KEYS.join(", ")
+        key_names().collect::<Vec<_>>().join(", ")
     )
 }
 
 /// The valid key closest to `key` by edit distance, if it is close enough to be a typo.
 pub(crate) fn closest_key(key: &str) -> Option<&'static str> {
     let lower = key.to_lowercase();
-    KEYS.iter()
-        .map(|k| (edit_distance(&lower, k), *k))
+    key_names()
+        .map(|k| (edit_distance(&lower, k), k))
         .filter(|(distance, k)| *distance <= (k.len() / 3).max(1))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, k)| k)
@@ -211,83 +228,33 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len() * width + b.len()]
 }
 
-impl Args {
-    /// Stores one entry, reporting a duplicate key or a value of the wrong kind.
-    fn set(&mut self, key: Key, key_span: Span, value: Expr, errors: &mut Errors) {
-        let key_name = KEYS[key as usize];
-        let duplicate = match key {
-            Key::Name => self.name.is_some(),
-            Key::Version => self.version.is_some(),
-            Key::TaskList => self.task_list.is_some(),
-            Key::Description => self.description.is_some(),
-            Key::HeartbeatTimeout => self.heartbeat_timeout.is_some(),
-            Key::StartToCloseTimeout => self.start_to_close_timeout.is_some(),
-            Key::ScheduleToStartTimeout => self.schedule_to_start_timeout.is_some(),
-            Key::ScheduleToCloseTimeout => self.schedule_to_close_timeout.is_some(),
-            Key::TaskPriority => self.task_priority.is_some(),
-            Key::Heartbeat => self.heartbeat.is_some(),
-            Key::Crate => self.krate.is_some(),
-        };
-        if duplicate {
-            errors.at(
-                key_span,
-                format!("duplicate key `{key_name}`: it is already set earlier in this #[activity]; keep one"),
+/// `heartbeat`: `"auto"` or `"manual"`.
+fn heartbeat_mode(key: &str, value: &Expr, errors: &mut Errors) -> Option<Heartbeat> {
+    let lit = string(key, "\"auto\"", value, errors)?;
+    match lit.value().as_str() {
+        "auto" => Some(Heartbeat::Auto),
+        "manual" => Some(Heartbeat::Manual),
+        other => {
+            errors.spanned(
+                &lit,
+                format!("unknown heartbeat mode {other:?}: expected \"auto\" or \"manual\""),
             );
-            return;
+            None
         }
-        match key {
-            Key::TaskPriority => self.task_priority = priority(&value, errors),
-            Key::Heartbeat => {
-                self.heartbeat = string(key_name, "\"auto\"", &value, errors).and_then(|lit| {
-                    let mode = match lit.value().as_str() {
-                        "auto" => Heartbeat::Auto,
-                        "manual" => Heartbeat::Manual,
-                        other => {
-                            errors.spanned(
-                                &lit,
-                                format!("unknown heartbeat mode {other:?}: expected \"auto\" or \"manual\""),
-                            );
-                            return None;
-                        }
-                    };
-                    Some(mode)
-                })
-            }
-            Key::Crate => {
-                self.krate = string(key_name, "\"::swf_activity\"", &value, errors).and_then(|lit| {
-                    match lit.parse::<syn::Path>() {
-                        Ok(path) => Some(path),
-                        Err(_) => {
-                            errors.spanned(
-                                &lit,
-                                "expected the path of the swf-activity crate, e.g. `crate = \"::swf_activity\"`",
-                            );
-                            None
-                        }
-                    }
-                })
-            }
-            _ => {
-                let example = match key {
-                    Key::Name => "\"resize_image\"",
-                    Key::Version => "\"1\"",
-                    Key::TaskList => "\"images\"",
-                    Key::Description => "\"Resizes one image.\"",
-                    _ => "\"30s\"",
-                };
-                let lit = string(key_name, example, &value, errors);
-                let slot = match key {
-                    Key::Name => &mut self.name,
-                    Key::Version => &mut self.version,
-                    Key::TaskList => &mut self.task_list,
-                    Key::Description => &mut self.description,
-                    Key::HeartbeatTimeout => &mut self.heartbeat_timeout,
-                    Key::StartToCloseTimeout => &mut self.start_to_close_timeout,
-                    Key::ScheduleToStartTimeout => &mut self.schedule_to_start_timeout,
-                    _ => &mut self.schedule_to_close_timeout,
-                };
-                *slot = lit;
-            }
+    }
+}
+
+/// `crate`: the path of the runtime crate, as a string.
+fn crate_path(key: &str, value: &Expr, errors: &mut Errors) -> Option<syn::Path> {
+    let lit = string(key, "\"::swf_activity\"", value, errors)?;
+    match lit.parse::<syn::Path>() {
+        Ok(path) => Some(path),
+        Err(_) => {
+            errors.spanned(
+                &lit,
+                "expected the path of the swf-activity crate, e.g. `crate = \"::swf_activity\"`",
+            );
+            None
         }
     }
 }

@@ -131,6 +131,33 @@ mod tests {
         assert_eq!(validate_name(NameKind::Name, " spaced "), Ok(()));
     }
 
+    /// The workspace's table of SWF naming rules, shared with the worker's and swf-local's tests.
+    mod table {
+        include!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/name_rules/table.rs"
+        ));
+    }
+
+    #[test]
+    fn follows_the_shared_name_table() {
+        use table::NameField;
+        for case in table::name_rules() {
+            let kind = match case.field {
+                // `#[activity]` names no domain.
+                NameField::Domain => continue,
+                NameField::TaskList => NameKind::TaskList,
+                NameField::ActivityName => NameKind::Name,
+                NameField::ActivityVersion => NameKind::Version,
+            };
+            assert_eq!(
+                validate_name(kind, &case.value).is_ok(),
+                case.valid,
+                "{case:?}"
+            );
+        }
+    }
+
     #[test]
     fn descriptions() {
         assert_eq!(validate_description(&"d".repeat(1024)), Ok(()));

@@ -5,7 +5,6 @@
 //! only known at run time.
 
 use std::borrow::Cow;
-use std::fmt;
 
 use futures::future::BoxFuture;
 
@@ -140,38 +139,8 @@ pub struct ActivityDefinition {
     pub heartbeat: HeartbeatMode,
 }
 
-/// An activity type's identity in SWF: its name and version.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ActivityType {
-    /// The type's name (1 to 256 characters).
-    pub name: Cow<'static, str>,
-    /// The type's version (1 to 64 characters).
-    pub version: Cow<'static, str>,
-}
-
-impl ActivityType {
-    /// A type from owned or borrowed strings.
-    pub fn new(name: impl Into<Cow<'static, str>>, version: impl Into<Cow<'static, str>>) -> Self {
-        ActivityType {
-            name: name.into(),
-            version: version.into(),
-        }
-    }
-
-    /// A type from string literals, usable in `const` and `static` items.
-    pub const fn from_static(name: &'static str, version: &'static str) -> Self {
-        ActivityType {
-            name: Cow::Borrowed(name),
-            version: Cow::Borrowed(version),
-        }
-    }
-}
-
-impl fmt::Display for ActivityType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (version {})", self.name, self.version)
-    }
-}
+#[doc(inline)]
+pub use crate::task::ActivityType;
 
 /// The defaults registered with an activity type (RegisterActivityType). A decider's
 /// ScheduleActivityTask decision may override each of them for one task.

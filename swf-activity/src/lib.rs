@@ -141,22 +141,31 @@
 //! `graceful_shutdown`, `resumable`, `testing_activities`, `real_aws`) show each of these at work.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Without `aws-sdk` there is no worker, and the parts of the engine, the resources and the
+// decider that only the worker and SWF's types use are left idle.
+#![cfg_attr(not(feature = "aws-sdk"), allow(dead_code, unused_imports))]
 
 pub mod activity;
+#[cfg(feature = "aws-sdk")]
 mod backoff;
 pub mod decider;
 pub mod details;
 pub mod error;
 pub mod heartbeat;
 pub mod limits;
+#[cfg(feature = "aws-sdk")]
 mod names;
+pub mod outcome;
 pub mod progress;
+#[cfg(feature = "aws-sdk")]
 pub mod registration;
 pub mod resources;
+#[cfg(feature = "aws-sdk")]
 mod sdk_errors;
 pub mod task;
 pub mod testing;
 pub mod timeout;
+#[cfg(feature = "aws-sdk")]
 pub mod worker;
 
 #[cfg(feature = "local")]

@@ -45,6 +45,14 @@ fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
+/// `cancelled()`, bounded: a broken engine fails the test instead of hanging it (free under
+/// paused time).
+async fn cancelled(progress: &Progress) -> CancelReason {
+    tokio::time::timeout(secs(3600), progress.cancelled())
+        .await
+        .expect("cancelled() resolves within an hour")
+}
+
 #[tokio::test(start_paused = true)]
 async fn ten_thousand_reports_become_one_heartbeat_per_interval() {
     let reporter = activity(|progress, _| {
@@ -61,7 +69,7 @@ async fn ten_thousand_reports_become_one_heartbeat_per_interval() {
     let env = ActivityEnvironment::new().heartbeat_timeout(Some(secs(10)));
     let run = env.run(&reporter, None).await;
 
-    assert_eq!(run.outcome, ActivityOutcome::Completed(None));
+    assert_eq!(run.outcome, ActivityOutcome::Completed { result: None });
     assert_eq!(run.elapsed, secs(110));
     let times: Vec<Duration> = run.heartbeats.iter().map(|h| h.at).collect();
     let expected: Vec<Duration> = (0..14).map(|k| secs(8 * k)).collect();
@@ -104,7 +112,7 @@ async fn oversized_details_are_refused_and_the_previous_ones_sent() {
         .heartbeat_timeout(Some(secs(10)))
         .run(&reporter, None)
         .await;
-    assert_eq!(run.outcome, ActivityOutcome::Completed(None));
+    assert_eq!(run.outcome, ActivityOutcome::Completed { result: None });
     let details = run.heartbeat_details();
     assert_eq!(details.len(), 4, "{:?}", run.heartbeats);
     assert!(details[..3].iter().all(|d| *d == Some("small")));
@@ -184,7 +192,7 @@ async fn auto_mode_sends_no_heartbeat_before_the_first_interval() {
 async fn without_heartbeat_timeout_heartbeats_check_for_cancellation() {
     let waits = activity(|progress, _| {
         Box::pin(async move {
-            let reason = progress.cancelled().await;
+            let reason = cancelled(&progress).await;
             Err(reason.into())
         })
     });
@@ -253,7 +261,7 @@ async fn flush_sends_at_once_and_reports_cancellation() {
 async fn start_to_close_elapsed_cancels_and_stops_heartbeats() {
     let slow = activity(|progress, _| {
         Box::pin(async move {
-            let reason = progress.cancelled().await;
+            let reason = cancelled(&progress).await;
             assert!(!reason.task_still_open());
             // Whatever happens now is not recorded.
             tokio::time::sleep(secs(100)).await;

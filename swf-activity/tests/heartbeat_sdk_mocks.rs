@@ -17,6 +17,17 @@ use swf_activity::task::ActivityTask;
 use swf_activity::{ActivityType, HeartbeatMode};
 use tokio::time::Instant;
 
+/// Bounds every wait: a broken engine fails the test instead of hanging it (free under paused
+/// time).
+const LIMIT: Duration = Duration::from_secs(3600);
+
+/// `cancelled()`, or a failure when it does not resolve within [`LIMIT`].
+async fn cancelled(progress: &swf_activity::Progress) -> CancelReason {
+    tokio::time::timeout(LIMIT, progress.cancelled())
+        .await
+        .expect("cancelled() resolves")
+}
+
 fn answer(cancel_requested: bool) -> RecordActivityTaskHeartbeatOutput {
     RecordActivityTaskHeartbeatOutput::builder()
         .cancel_requested(cancel_requested)
@@ -63,7 +74,7 @@ async fn cancel_requested_resolves_cancelled_within_one_interval() {
     let (engine, heartbeat) = start(&[&rule]);
     let progress = heartbeat.progress();
     progress.report("working").unwrap();
-    assert_eq!(progress.cancelled().await, CancelReason::Requested);
+    assert_eq!(cancelled(&progress).await, CancelReason::Requested);
     assert_eq!(begin.elapsed(), Duration::from_secs(8));
     assert_eq!(rule.num_calls(), 2);
     assert!(progress.is_cancelled());
@@ -92,7 +103,12 @@ async fn unknown_resource_fault_resolves_task_gone_and_stops_heartbeats() {
     let (engine, heartbeat) = start(&[&rule]);
     let progress = heartbeat.progress();
     progress.report("working").unwrap();
-    assert_eq!(progress.cancelled_owned().await, CancelReason::TaskGone);
+    assert_eq!(
+        tokio::time::timeout(LIMIT, progress.cancelled_owned())
+            .await
+            .expect("cancelled_owned() resolves"),
+        CancelReason::TaskGone
+    );
     assert_eq!(begin.elapsed(), Duration::from_secs(8));
     tokio::time::sleep(Duration::from_secs(100)).await;
     progress.report("ignored").unwrap();
@@ -120,7 +136,7 @@ async fn operation_not_permitted_resolves_not_permitted_and_stops_heartbeats() {
     let (_engine, heartbeat) = start(&[&rule]);
     let progress = heartbeat.progress();
     progress.report("working").unwrap();
-    assert_eq!(progress.cancelled().await, CancelReason::NotPermitted);
+    assert_eq!(cancelled(&progress).await, CancelReason::NotPermitted);
     tokio::time::sleep(Duration::from_secs(100)).await;
     assert_eq!(rule.num_calls(), 1);
 }

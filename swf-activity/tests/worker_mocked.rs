@@ -614,7 +614,10 @@ async fn on_shutdown_a_cooperative_activity_sees_worker_shutdown_after_the_grace
     let client = answering_client(vec![task("Long", "t1", "{}")], &answers);
     let long = activity("Long", |progress, _| {
         Box::pin(async move {
-            let reason = progress.cancelled().await;
+            // Bounded, so a worker that never cancels fails the test instead of hanging it.
+            let reason = tokio::time::timeout(Duration::from_secs(3600), progress.cancelled())
+                .await
+                .expect("cancelled() resolves within an hour");
             Err(ActivityError::canceled().with_details(&reason.to_string()))
         })
     });
@@ -973,4 +976,50 @@ async fn no_task_is_polled_while_running_ones_need_more_heartbeats_than_the_budg
     assert_eq!(*polls_while_slow_runs.lock().unwrap(), Some(1));
     assert_eq!(answers.completed.all().len(), 2);
     assert!(worker.stats().heartbeat_overloads >= 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_poll_while_every_slot_is_taken() {
+    let answers = answers();
+    // Two tasks, then 503s: every poll after the two is one the worker should not have made
+    // while both run.
+    let polls = polls(vec![task("Nap", "t1", "{}"), task("Nap", "t2", "{}")]);
+    let heartbeats = heartbeats_accepted();
+    let mut rules = vec![&polls, &heartbeats];
+    rules.extend(answers.rules.iter());
+    // No heartbeat timeout, so the quiet naps stay alive (and hold their slots) for their 100 s.
+    let nap = timed_activity("Nap", None, 300, |_, _| {
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_secs(100)).await;
+            Ok(None)
+        })
+    });
+    let worker = mocked_builder(client(&rules))
+        .max_concurrent_activities(2)
+        .pollers(2)
+        .activity(nap)
+        .build()
+        .unwrap();
+    let handle = worker.shutdown_handle();
+    let observer = async {
+        tokio::time::sleep(Duration::from_secs(90)).await;
+        let while_full = polls.num_calls();
+        // Both finish at 100 s; then slots are free and polling goes on.
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let after = polls.num_calls();
+        handle.shutdown();
+        (while_full, after)
+    };
+    let (result, (while_full, after)) = tokio::time::timeout(Duration::from_secs(3600), async {
+        tokio::join!(worker.run_until(std::future::pending()), observer)
+    })
+    .await
+    .expect("the worker stops");
+    result.unwrap();
+    assert_eq!(while_full, 2, "polls made while both slots were taken");
+    assert!(
+        after > 2,
+        "polling resumes once a slot is free ({after} polls)"
+    );
+    assert_eq!(answers.completed.all().len(), 2);
 }

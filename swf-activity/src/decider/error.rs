@@ -52,6 +52,7 @@ pub enum DecisionError {
         method: &'static str,
     },
     /// The SDK refused to build the decision (a required field was missing).
+    #[cfg(feature = "aws-sdk")]
     #[error("the AWS SDK could not build the decision: {0}")]
     Sdk(#[from] aws_smithy_types::error::operation::BuildError),
 }

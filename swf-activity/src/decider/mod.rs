@@ -53,11 +53,17 @@
 //! `serde::Serialize`; where one does not, the build says so, naming the activity.
 
 mod bounds;
+mod details;
 mod error;
+#[cfg(feature = "aws-sdk")]
 mod outcome;
 mod schedule;
 
 pub use bounds::{DecisionInput, DecisionOutput, DetailsType};
+pub use details::HeartbeatDetails;
 pub use error::{DecisionError, OutcomeError};
-pub use outcome::{ActivityHistory, HeartbeatDetails, Outcome};
-pub use schedule::{ScheduleActivity, request_cancel};
+#[cfg(feature = "aws-sdk")]
+pub use outcome::{ActivityHistory, Outcome};
+pub use schedule::ScheduleActivity;
+#[cfg(feature = "aws-sdk")]
+pub use schedule::request_cancel;

@@ -4,7 +4,8 @@ use aws_sdk_swf::types::{
     ActivityTaskTimeoutType, EventType, HistoryEvent, ScheduleActivityTaskFailedCause,
 };
 
-use super::bounds::{DecisionOutput, DetailsType};
+use super::bounds::DecisionOutput;
+use super::details::HeartbeatDetails;
 use super::error::OutcomeError;
 use crate::activity::{ActivityType, TypedActivity};
 
@@ -41,35 +42,6 @@ pub enum Outcome<O> {
         /// Why, e.g. `ActivityTypeDoesNotExist`.
         cause: ScheduleActivityTaskFailedCause,
     },
-}
-
-/// The details of a timed-out activity's last heartbeat, as SWF keeps them: what the activity
-/// last passed to [`Progress::report`](crate::Progress::report).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct HeartbeatDetails(Option<String>);
-
-impl HeartbeatDetails {
-    /// The details as recorded (`None`: no heartbeat carried details).
-    pub fn raw(&self) -> Option<&str> {
-        self.0.as_deref()
-    }
-
-    /// The details decoded as `D`, the type the activity reported: JSON, or for a `String` the
-    /// plain text a string report sends. `None` when no heartbeat carried details.
-    pub fn decode<D: DetailsType>(&self) -> Result<Option<D>, OutcomeError> {
-        let Some(raw) = &self.0 else {
-            return Ok(None);
-        };
-        match serde_json::from_str(raw) {
-            Ok(value) => Ok(Some(value)),
-            Err(source) => serde_json::from_value(serde_json::Value::String(raw.clone()))
-                .map(Some)
-                .map_err(|_| OutcomeError::Details {
-                    type_name: std::any::type_name::<D>(),
-                    source,
-                }),
-        }
-    }
 }
 
 /// A workflow's history, read for the outcomes of its activities.
@@ -109,6 +81,25 @@ impl<'a> ActivityHistory<'a> {
 
     /// What happened to the activity last scheduled with `activity_id`, its output decoded as
     /// `activity`'s output type. `None` while it is open, or when no such activity was scheduled.
+    ///
+    /// The output type must implement `serde::Deserialize`; where it does not, the build says
+    /// so, naming the activity ("a decider cannot read what activity `resize` returns"):
+    ///
+    /// ```compile_fail
+    /// use serde::Serialize;
+    /// use swf_activity::activity;
+    /// use swf_activity::decider::ActivityHistory;
+    ///
+    /// #[derive(Serialize)]
+    /// struct Thumbnails { urls: Vec<String> }
+    ///
+    /// #[activity(version = "1")]
+    /// async fn resize(url: String) -> Thumbnails {
+    ///     Thumbnails { urls: vec![url] }
+    /// }
+    ///
+    /// let _ = ActivityHistory::new(&[]).outcome(resize, "resize-1");
+    /// ```
     pub fn outcome<A>(
         &self,
         activity: A,
@@ -211,7 +202,7 @@ fn decode<O: serde::de::DeserializeOwned>(
     if let Some(a) = event.activity_task_timed_out_event_attributes() {
         return Ok(Some(Outcome::TimedOut {
             timeout_type: a.timeout_type().clone(),
-            details: HeartbeatDetails(a.details().map(str::to_owned)),
+            details: HeartbeatDetails::new(a.details().map(str::to_owned)),
         }));
     }
     Ok(event

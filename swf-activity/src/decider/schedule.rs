@@ -1,15 +1,19 @@
 //! [`ScheduleActivity`]: a typed ScheduleActivityTask decision, and [`request_cancel`].
 
+#[cfg(feature = "aws-sdk")]
 use aws_sdk_swf::types::{
     ActivityType as SdkActivityType, Decision, DecisionType,
     RequestCancelActivityTaskDecisionAttributes, ScheduleActivityTaskDecisionAttributes, TaskList,
 };
 
 use super::bounds::DecisionInput;
+#[cfg(feature = "aws-sdk")]
 use super::error::DecisionError;
 use crate::activity::{ActivityType, RegistrationDefaults, TypedActivity};
+#[cfg(feature = "aws-sdk")]
 use crate::limits::INPUT_MAX_CHARS;
-use crate::names::{NAME_MAX_CHARS, name_problem};
+#[cfg(feature = "aws-sdk")]
+use crate::names::{NameField, name_problem};
 use crate::timeout::Timeout;
 
 /// A ScheduleActivityTask decision for one activity, typed from its `#[activity]` function:
@@ -141,6 +145,7 @@ impl ScheduleActivity {
 
     /// The decision, after checking what SWF would refuse: the input's size, the activity id
     /// and task list, and that every setting SWF needs is given here or registered.
+    #[cfg(feature = "aws-sdk")]
     pub fn decision(self) -> Result<Decision, DecisionError> {
         let activity_type = self.activity_type;
         let input = self
@@ -162,9 +167,9 @@ impl ScheduleActivity {
         let activity_id = self
             .activity_id
             .unwrap_or_else(|| activity_type.name.clone().into_owned());
-        check_name("activity id", &activity_id)?;
+        check_name(NameField::ActivityId, &activity_id)?;
         if let Some(task_list) = &self.task_list {
-            check_name("task list", task_list)?;
+            check_name(NameField::TaskList, task_list)?;
         }
 
         let defaults = &self.defaults;
@@ -242,8 +247,9 @@ impl ScheduleActivity {
 /// let decision = swf_activity::decider::request_cancel("resize-a").unwrap();
 /// assert_eq!(decision.decision_type().as_str(), "RequestCancelActivityTask");
 /// ```
+#[cfg(feature = "aws-sdk")]
 pub fn request_cancel(activity_id: &str) -> Result<Decision, DecisionError> {
-    check_name("activity id", activity_id)?;
+    check_name(NameField::ActivityId, activity_id)?;
     let attributes = RequestCancelActivityTaskDecisionAttributes::builder()
         .activity_id(activity_id)
         .build()?;
@@ -253,10 +259,11 @@ pub fn request_cancel(activity_id: &str) -> Result<Decision, DecisionError> {
         .build()?)
 }
 
-fn check_name(field: &'static str, value: &str) -> Result<(), DecisionError> {
-    match name_problem(value, NAME_MAX_CHARS) {
+#[cfg(feature = "aws-sdk")]
+fn check_name(field: NameField, value: &str) -> Result<(), DecisionError> {
+    match name_problem(field, value) {
         Some(problem) => Err(DecisionError::InvalidName {
-            field,
+            field: field.what(),
             value: value.to_owned(),
             problem,
         }),

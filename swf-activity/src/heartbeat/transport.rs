@@ -1,10 +1,14 @@
 //! [`HeartbeatTransport`]: how the engine calls RecordActivityTaskHeartbeat.
 
+#[cfg(feature = "aws-sdk")]
 use aws_sdk_swf::config::http::HttpResponse;
+#[cfg(feature = "aws-sdk")]
 use aws_sdk_swf::error::SdkError;
+#[cfg(feature = "aws-sdk")]
 use aws_sdk_swf::operation::record_activity_task_heartbeat::RecordActivityTaskHeartbeatError;
 use futures::future::BoxFuture;
 
+#[cfg(feature = "aws-sdk")]
 use crate::sdk_errors::{ErrorClass, describe};
 
 /// SWF's answer to a heartbeat.
@@ -40,7 +44,7 @@ pub enum HeartbeatError {
     Transient(String),
 }
 
-/// Sends one RecordActivityTaskHeartbeat. Implemented for [`aws_sdk_swf::Client`]; tests and
+/// Sends one RecordActivityTaskHeartbeat. Implemented for `aws_sdk_swf::Client` (feature `aws-sdk`); tests and
 /// [`ActivityEnvironment`](crate::testing::ActivityEnvironment) use their own.
 pub trait HeartbeatTransport: Send + Sync + 'static {
     /// Records a heartbeat for `task_token` with `details`.
@@ -63,6 +67,7 @@ impl<T: HeartbeatTransport + ?Sized> HeartbeatTransport for std::sync::Arc<T> {
 
 /// Failed heartbeats are retried by the engine, within the task's deadline and the worker's
 /// budget; the SDK's own retries would only add blind waits.
+#[cfg(feature = "aws-sdk")]
 impl HeartbeatTransport for aws_sdk_swf::Client {
     fn record_heartbeat(
         &self,
@@ -86,6 +91,7 @@ impl HeartbeatTransport for aws_sdk_swf::Client {
     }
 }
 
+#[cfg(feature = "aws-sdk")]
 /// Sorts an SDK error into what the engine does next.
 fn classify(err: SdkError<RecordActivityTaskHeartbeatError, HttpResponse>) -> HeartbeatError {
     let text = describe(&err);

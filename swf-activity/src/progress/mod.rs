@@ -85,11 +85,37 @@ impl fmt::Display for CancelReason {
     }
 }
 
-/// Stopping because of a cancellation is answered as a cancellation, with the reason as details,
-/// so `progress.flush().await?` works in an activity.
+/// The answer for stopping because of `reason`, so `Err(reason.into())` and
+/// `progress.flush().await?` answer what SWF and the decider expect:
+///
+/// | reason | answer |
+/// |---|---|
+/// | [`Requested`](CancelReason::Requested) | canceled (RespondActivityTaskCanceled): the decider asked for it |
+/// | [`WorkerShutdown`](CancelReason::WorkerShutdown) | failed, so the decider can retry the task at once on another worker instead of waiting for a timeout |
+/// | [`TaskGone`](CancelReason::TaskGone), [`NotPermitted`](CancelReason::NotPermitted), [`StartToCloseElapsed`](CancelReason::StartToCloseElapsed) | failed; SWF takes no answer for the task any more, so none reaches the history |
+///
+/// The reason's text is the details of a cancellation and the reason of a failure.
+///
+/// ```
+/// use swf_activity::{ActivityError, CancelReason};
+///
+/// assert!(ActivityError::from(CancelReason::Requested).is_canceled());
+/// let shutdown = ActivityError::from(CancelReason::WorkerShutdown);
+/// assert_eq!(shutdown.reason(), Some("worker shutting down"));
+/// ```
 impl From<CancelReason> for ActivityError {
     fn from(reason: CancelReason) -> Self {
-        ActivityError::canceled().with_details(&reason.to_string())
+        // No wildcard: a new reason must choose its answer here.
+        match reason {
+            CancelReason::Requested => ActivityError::canceled().with_details(&reason.to_string()),
+            CancelReason::WorkerShutdown => ActivityError::failed(reason.to_string()).with_details(
+                "the worker stopped before the activity finished; the task can be retried at once",
+            ),
+            CancelReason::TaskGone
+            | CancelReason::NotPermitted
+            | CancelReason::StartToCloseElapsed
+            | CancelReason::HeartbeatTimeoutElapsed => ActivityError::failed(reason.to_string()),
+        }
     }
 }
 

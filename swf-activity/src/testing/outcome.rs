@@ -5,43 +5,9 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 use super::transport::RecordedHeartbeat;
-use crate::error::ActivityError;
 use crate::heartbeat::HeartbeatStats;
+use crate::outcome::ActivityOutcome;
 use crate::progress::CancelReason;
-
-/// How the activity ended: what the worker would answer SWF.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ActivityOutcome {
-    /// It returned a result (RespondActivityTaskCompleted); `None` for an empty result.
-    Completed(Option<String>),
-    /// It failed (RespondActivityTaskFailed).
-    Failed {
-        /// The failure's reason.
-        reason: String,
-        /// The failure's details.
-        details: Option<String>,
-    },
-    /// It accepted a cancellation (RespondActivityTaskCanceled).
-    Canceled {
-        /// The cancellation's details.
-        details: Option<String>,
-    },
-}
-
-impl From<Result<Option<String>, ActivityError>> for ActivityOutcome {
-    fn from(result: Result<Option<String>, ActivityError>) -> Self {
-        match result {
-            Ok(raw) => ActivityOutcome::Completed(raw),
-            Err(err) if err.is_canceled() => ActivityOutcome::Canceled {
-                details: err.details().map(str::to_owned),
-            },
-            Err(err) => ActivityOutcome::Failed {
-                reason: err.reason().unwrap_or_default().to_owned(),
-                details: err.details().map(str::to_owned),
-            },
-        }
-    }
-}
 
 /// Why [`ActivityRun::result_json`] has no value to give.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +26,8 @@ pub enum ResultError {
 /// Everything one [`ActivityEnvironment::run`](super::ActivityEnvironment::run) observed.
 #[derive(Clone, Debug)]
 pub struct ActivityRun {
-    /// How the activity ended.
+    /// How the activity ended: what the worker would answer, built the same way (see
+    /// [`ActivityOutcome::from_result`]).
     pub outcome: ActivityOutcome,
     /// Every heartbeat sent, in order.
     pub heartbeats: Vec<RecordedHeartbeat>,
@@ -76,7 +43,7 @@ impl ActivityRun {
     /// The raw result, if the activity completed.
     pub fn result(&self) -> Option<&str> {
         match &self.outcome {
-            ActivityOutcome::Completed(raw) => raw.as_deref(),
+            ActivityOutcome::Completed { result } => result.as_deref(),
             _ => None,
         }
     }
@@ -84,10 +51,10 @@ impl ActivityRun {
     /// The result decoded from JSON.
     pub fn result_json<T: DeserializeOwned>(&self) -> Result<T, ResultError> {
         match &self.outcome {
-            ActivityOutcome::Completed(Some(raw)) => {
+            ActivityOutcome::Completed { result: Some(raw) } => {
                 serde_json::from_str(raw).map_err(ResultError::Json)
             }
-            ActivityOutcome::Completed(None) => Err(ResultError::Empty),
+            ActivityOutcome::Completed { result: None } => Err(ResultError::Empty),
             other => Err(ResultError::NotCompleted(other.clone())),
         }
     }

@@ -9,84 +9,12 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::backoff::Backoff;
-use crate::error::ActivityError;
 use crate::heartbeat::TaskHeartbeat;
-use crate::limits::{
-    FAILURE_DETAILS_MAX_CHARS, FAILURE_REASON_MAX_CHARS, RESULT_MAX_CHARS, truncate_to_chars,
-};
 use crate::sdk_errors::{ErrorClass, ModeledFaults, classify, describe, may_have_been_applied};
 use crate::task::token_fingerprint;
 
 /// What the worker answers for one task.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Answer {
-    /// RespondActivityTaskCompleted.
-    Completed { result: Option<String> },
-    /// RespondActivityTaskFailed.
-    Failed {
-        reason: String,
-        details: Option<String>,
-    },
-    /// RespondActivityTaskCanceled.
-    Canceled { details: Option<String> },
-}
-
-impl Answer {
-    /// A failure, cut to SWF's limits.
-    pub(crate) fn failed(reason: &str, details: Option<&str>) -> Answer {
-        Answer::Failed {
-            reason: truncate_to_chars(reason, FAILURE_REASON_MAX_CHARS),
-            details: details.map(|d| truncate_to_chars(d, FAILURE_DETAILS_MAX_CHARS)),
-        }
-    }
-
-    /// The answer for what an activity returned.
-    pub(crate) fn from_result(result: Result<Option<String>, ActivityError>) -> Answer {
-        match result {
-            Ok(Some(result)) => {
-                let chars = result.chars().count();
-                if chars > RESULT_MAX_CHARS {
-                    Answer::failed(
-                        &format!(
-                            "result too large: {chars} characters, over SWF's limit of {RESULT_MAX_CHARS}"
-                        ),
-                        Some(
-                            "return a smaller result, for example a reference to where the data is stored",
-                        ),
-                    )
-                } else {
-                    Answer::Completed {
-                        result: Some(result),
-                    }
-                }
-            }
-            Ok(None) => Answer::Completed { result: None },
-            Err(err) if err.is_canceled() => Answer::Canceled {
-                details: err
-                    .details()
-                    .map(|d| truncate_to_chars(d, FAILURE_DETAILS_MAX_CHARS)),
-            },
-            Err(err) => Answer::failed(err.reason().unwrap_or("failed"), err.details()),
-        }
-    }
-
-    /// A word for logs: completed, failed or canceled.
-    pub(crate) fn kind(&self) -> &'static str {
-        match self {
-            Answer::Completed { .. } => "completed",
-            Answer::Failed { .. } => "failed",
-            Answer::Canceled { .. } => "canceled",
-        }
-    }
-
-    fn operation(&self) -> &'static str {
-        match self {
-            Answer::Completed { .. } => "RespondActivityTaskCompleted",
-            Answer::Failed { .. } => "RespondActivityTaskFailed",
-            Answer::Canceled { .. } => "RespondActivityTaskCanceled",
-        }
-    }
-}
+pub(crate) use crate::outcome::ActivityOutcome as Answer;
 
 /// What became of an answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -263,46 +191,5 @@ async fn send(client: &Client, task_token: &str, answer: &Answer) -> Result<(), 
             .await
             .map(drop)
             .map_err(|e| Failure::from_sdk(&e)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::limits::TRUNCATION_MARKER;
-
-    #[test]
-    fn oversized_results_fail_with_size_and_limit() {
-        let answer = Answer::from_result(Ok(Some("x".repeat(RESULT_MAX_CHARS + 1))));
-        let Answer::Failed { reason, .. } = answer else {
-            panic!("expected a failure, got {answer:?}");
-        };
-        assert!(reason.contains("32769"), "{reason}");
-        assert!(reason.contains("32768"), "{reason}");
-    }
-
-    #[test]
-    fn long_reasons_and_details_are_cut_with_a_marker() {
-        let err = ActivityError::failed("r".repeat(1000)).with_details(&"d".repeat(40_000));
-        let Answer::Failed { reason, details } = Answer::from_result(Err(err)) else {
-            panic!("expected a failure");
-        };
-        assert_eq!(reason.chars().count(), FAILURE_REASON_MAX_CHARS);
-        assert!(reason.ends_with(TRUNCATION_MARKER));
-        assert_eq!(
-            details.map(|d| d.chars().count()),
-            Some(FAILURE_DETAILS_MAX_CHARS)
-        );
-    }
-
-    #[test]
-    fn canceled_errors_answer_canceled_with_details() {
-        let answer = Answer::from_result(Err(ActivityError::canceled().with_details("3 of 10")));
-        assert_eq!(
-            answer,
-            Answer::Canceled {
-                details: Some("3 of 10".to_owned())
-            }
-        );
     }
 }

@@ -15,7 +15,7 @@ use super::{EnginePlacement, Worker};
 use crate::activity::{Activity, ActivityType};
 use crate::heartbeat::HeartbeatConfig;
 use crate::limits::IDENTITY_MAX_CHARS;
-use crate::names::{NAME_MAX_CHARS, name_problem};
+use crate::names::{NameField, name_problem};
 use crate::resources::{Resources, bind};
 use crate::timeout::Timeout;
 
@@ -238,9 +238,9 @@ impl WorkerBuilder {
     /// Checks the settings and builds the worker.
     pub fn build(self) -> Result<Worker, BuildError> {
         let domain = self.domain.ok_or(BuildError::MissingDomain)?;
-        check_name("domain", &domain, NAME_MAX_CHARS)?;
+        check_name(NameField::Domain, &domain)?;
         let task_list = self.task_list.ok_or(BuildError::MissingTaskList)?;
-        check_name("task list", &task_list, NAME_MAX_CHARS)?;
+        check_name(NameField::TaskList, &task_list)?;
         let identity = self.identity.unwrap_or_else(default_identity);
         let chars = identity.chars().count();
         if chars > IDENTITY_MAX_CHARS {
@@ -260,8 +260,8 @@ impl WorkerBuilder {
         let mut activities: HashMap<ActivityType, Arc<dyn Activity>> = HashMap::new();
         for activity in self.activities {
             let activity_type = activity.definition().activity_type.clone();
-            check_name("activity name", &activity_type.name, NAME_MAX_CHARS)?;
-            check_name("activity version", &activity_type.version, 64)?;
+            check_name(NameField::ActivityName, &activity_type.name)?;
+            check_name(NameField::ActivityVersion, &activity_type.version)?;
             for resource in activity.resources() {
                 if !self.resources.contains(resource) {
                     return Err(BuildError::MissingResource {
@@ -304,10 +304,10 @@ impl WorkerBuilder {
     }
 }
 
-fn check_name(field: &'static str, value: &str, max_chars: usize) -> Result<(), BuildError> {
-    match name_problem(value, max_chars) {
+fn check_name(field: NameField, value: &str) -> Result<(), BuildError> {
+    match name_problem(field, value) {
         Some(problem) => Err(BuildError::InvalidName {
-            field,
+            field: field.what(),
             value: value.to_owned(),
             problem,
         }),

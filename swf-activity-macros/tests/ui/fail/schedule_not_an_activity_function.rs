@@ -22,5 +22,5 @@ impl Activity for Echo {
 }
 
 fn main() {
-    let _ = ScheduleActivity::new(Echo, &"hello".to_owned()).decision();
+    let _ = ScheduleActivity::new(Echo, &"hello".to_owned());
 }

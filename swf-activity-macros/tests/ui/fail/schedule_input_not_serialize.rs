@@ -1,8 +1,9 @@
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use swf_activity::decider::ScheduleActivity;
 use swf_activity::activity;
 
-#[derive(Serialize, Deserialize)]
+/// Only `Deserialize`: the worker can decode it, but a decider cannot encode it.
+#[derive(Deserialize)]
 struct Resize {
     width: u32,
 }
@@ -13,5 +14,5 @@ async fn resize(input: Resize) -> u32 {
 }
 
 fn main() {
-    let _ = ScheduleActivity::new(resize, &64u32).decision();
+    let _ = ScheduleActivity::new(resize, &Resize { width: 64 });
 }

@@ -1,9 +1,8 @@
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use swf_activity::decider::ScheduleActivity;
 use swf_activity::activity;
 
-/// Only `Deserialize`: the worker can decode it, but a decider cannot encode it.
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct Resize {
     width: u32,
 }
@@ -14,5 +13,5 @@ async fn resize(input: Resize) -> u32 {
 }
 
 fn main() {
-    let _ = ScheduleActivity::new(resize, &Resize { width: 64 }).decision();
+    let _ = ScheduleActivity::new(resize, &64u32);
 }
