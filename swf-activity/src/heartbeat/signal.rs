@@ -1,8 +1,11 @@
-//! What tasks share with their engine: its wake-up and its counters.
+//! What tasks share with their engine: its wake-up, the tasks to look at again, and its
+//! counters.
 
+use std::sync::Mutex;
+use std::sync::PoisonError;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 /// Counts of what the engine did, since it started.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -17,6 +20,12 @@ pub struct HeartbeatStats {
     pub retried: u64,
     /// Heartbeat calls that returned an error (of any kind).
     pub failed: u64,
+    /// Tasks cancelled because no heartbeat was answered within their heartbeat timeout (plus the
+    /// margin): SWF has timed them out.
+    pub heartbeat_timeouts: u64,
+    /// Times the running tasks came to need more heartbeats per second than the budget refills
+    /// (the worker stops polling until they need less).
+    pub overloads: u64,
 }
 
 /// The engine's counters, updated without locks.
@@ -27,6 +36,8 @@ pub(crate) struct Counters {
     throttled: AtomicU64,
     retried: AtomicU64,
     failed: AtomicU64,
+    heartbeat_timeouts: AtomicU64,
+    overloads: AtomicU64,
 }
 
 impl Counters {
@@ -37,8 +48,18 @@ impl Counters {
         }
     }
 
-    pub(crate) fn count_coalesced(&self) {
-        self.coalesced.fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn count_coalesced(&self, reports: u64) {
+        if reports > 0 {
+            self.coalesced.fetch_add(reports, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn count_heartbeat_timeout(&self) {
+        self.heartbeat_timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn count_overload(&self) {
+        self.overloads.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn count_throttled(&self) {
@@ -56,20 +77,75 @@ impl Counters {
             throttled: self.throttled.load(Ordering::Relaxed),
             retried: self.retried.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
+            heartbeat_timeouts: self.heartbeat_timeouts.load(Ordering::Relaxed),
+            overloads: self.overloads.load(Ordering::Relaxed),
         }
     }
 }
 
 /// Shared by the engine, its handles and every task's state. Holds no task, so tasks can point
 /// at it without a reference cycle.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct EngineSignal {
     /// Wakes the scheduler (a stored permit covers a wake-up while it is busy).
     pub(crate) wake: Notify,
+    /// Tasks the scheduler must look at again (reported, answered, flushed, stopped).
+    dirty: Mutex<Vec<u64>>,
     /// Set when the last engine handle is gone: the scheduler exits.
     pub(crate) closed: AtomicBool,
     /// What the engine did.
     pub(crate) stats: Counters,
+    /// ThrottlingException answers not yet seen by the scheduler's budget.
+    pub(crate) throttled_answers: AtomicU64,
+    /// Heartbeats per second the running tasks need, in millionths.
+    pub(crate) demand_micros: AtomicU64,
+    /// Heartbeats per second the budget refills now, in millionths.
+    pub(crate) rate_micros: AtomicU64,
+    /// The scheduler's last word on whether the running tasks need more heartbeats per second
+    /// than the budget refills (changes wake the pollers).
+    pub(crate) overloaded: watch::Sender<bool>,
     /// OperationNotPermittedFault has been logged at warn level once.
     pub(crate) not_permitted_logged: AtomicBool,
+}
+
+impl Default for EngineSignal {
+    fn default() -> Self {
+        EngineSignal {
+            wake: Notify::new(),
+            dirty: Mutex::new(Vec::new()),
+            closed: AtomicBool::new(false),
+            stats: Counters::default(),
+            throttled_answers: AtomicU64::new(0),
+            demand_micros: AtomicU64::new(0),
+            rate_micros: AtomicU64::new(u64::MAX),
+            overloaded: watch::channel(false).0,
+            not_permitted_logged: AtomicBool::new(false),
+        }
+    }
+}
+
+impl EngineSignal {
+    /// Asks the scheduler to look at task `id` again.
+    pub(crate) fn mark_dirty(&self, id: u64) {
+        self.dirty
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(id);
+        self.wake.notify_one();
+    }
+
+    /// Whether the running tasks need more heartbeats per second than the budget refills, counting
+    /// tasks started a moment ago that the scheduler has not seen yet.
+    pub(crate) fn is_overloaded(&self) -> bool {
+        self.demand_micros.load(Ordering::Acquire) > self.rate_micros.load(Ordering::Acquire)
+    }
+
+    /// The tasks marked since the last call, into `into` (which is cleared first).
+    pub(crate) fn take_dirty(&self, into: &mut Vec<u64>) {
+        into.clear();
+        std::mem::swap(
+            &mut *self.dirty.lock().unwrap_or_else(PoisonError::into_inner),
+            into,
+        );
+    }
 }

@@ -1,7 +1,6 @@
 //! Running one task: pick its activity, supervise it through shutdown, answer it once.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_sdk_swf::operation::poll_for_activity_task::PollForActivityTaskOutput;
 use tokio::sync::{OwnedSemaphorePermit, watch};
@@ -11,20 +10,23 @@ use tracing::Instrument;
 
 use super::WorkerShared;
 use super::answer::{Answer, Delivery, deliver};
-use super::config::TimeoutSource;
+use super::config::{TimeoutSource, WorkerConfig};
 use super::history::scheduled_timeouts;
 use super::stats::TaskCounters;
-use crate::activity::{Activity, ActivityDefinition, ActivityType};
+use crate::activity::{Activity, ActivityType, HeartbeatMode};
 use crate::error::ActivityError;
-use crate::heartbeat::{HeartbeatEngine, TaskHeartbeat, TaskSchedule};
+use crate::heartbeat::{HeartbeatEngine, Rescheduler, TaskHeartbeat};
 use crate::progress::CancelReason;
+use crate::registration::RegisteredTimeouts;
 use crate::task::ActivityTask;
 
-/// Starts a polled task in its own tokio task, releasing `permit` once it is answered.
+/// Starts a polled task in its own tokio task, releasing `permit` once it is answered (or
+/// abandoned). `polled_at` is when the poll returned it: SWF's clocks for the task run from there.
 pub(crate) fn spawn(
     shared: Arc<WorkerShared>,
     engine: HeartbeatEngine,
     output: PollForActivityTaskOutput,
+    polled_at: Instant,
     permit: OwnedSemaphorePermit,
 ) {
     let (task, input) = task_from(output);
@@ -37,9 +39,20 @@ pub(crate) fn spawn(
         run_id = %task.run_id,
         token = %task.token_fingerprint(),
     );
+    // Started before the poller polls again, so it sees this task's heartbeat needs.
+    let activity = shared.activities.get(&task.activity_type).cloned();
+    let mode = activity
+        .as_ref()
+        .map_or(HeartbeatMode::Auto, |a| a.definition().heartbeat);
+    let schedule = shared.schedule_for(&task.activity_type, mode);
+    let heartbeat = if shared.config.timeout_source == TimeoutSource::ScheduledEvent {
+        engine.start_task_provisionally(task.clone(), schedule, polled_at)
+    } else {
+        engine.start_task_at(task.clone(), schedule, polled_at)
+    };
     tokio::spawn(
         async move {
-            run(&shared, &engine, task, input).await;
+            run(&shared, activity, heartbeat, task, input, mode).await;
             drop(permit);
         }
         .instrument(span),
@@ -68,29 +81,91 @@ fn task_from(output: PollForActivityTaskOutput) -> (ActivityTask, Option<String>
 
 async fn run(
     shared: &Arc<WorkerShared>,
-    engine: &HeartbeatEngine,
+    activity: Option<Arc<dyn Activity>>,
+    heartbeat: TaskHeartbeat,
     task: ActivityTask,
     input: Option<String>,
+    mode: HeartbeatMode,
 ) {
     TaskCounters::bump(&shared.counters.started);
     tracing::debug!("task started");
-    let answer = match shared.activities.get(&task.activity_type) {
-        Some(activity) => execute(shared, engine, Arc::clone(activity), &task, input).await,
+    if shared.config.timeout_source == TimeoutSource::ScheduledEvent {
+        // Read while the activity already runs and heartbeats: SWF's clocks do not wait.
+        tokio::spawn(
+            read_scheduled_timeouts(
+                Arc::clone(shared),
+                task.clone(),
+                heartbeat.rescheduler(),
+                mode,
+            )
+            .in_current_span(),
+        );
+    }
+    let answer = match activity {
+        Some(activity) => match execute(shared, activity, &heartbeat, input).await {
+            Some(answer) => answer,
+            None => {
+                TaskCounters::bump(&shared.counters.abandoned);
+                return;
+            }
+        },
         None => unknown_type(shared, &task.activity_type),
     };
     let counters = &shared.counters;
-    match deliver(&shared.client, task.task_token(), &answer).await {
-        Delivery::Delivered => {
+    let forced = shared.shutdown.subscribe_forced();
+    let delivery = deliver(
+        &shared.task_client,
+        task.task_token(),
+        &answer,
+        &heartbeat,
+        forced,
+    )
+    .await;
+    heartbeat.finish();
+    match delivery {
+        Delivery::Delivered {
+            after_lost_response,
+        } => {
             let counter = match &answer {
                 Answer::Completed { .. } => &counters.completed,
                 Answer::Failed { .. } => &counters.failed,
                 Answer::Canceled { .. } => &counters.canceled,
             };
             TaskCounters::bump(counter);
+            if after_lost_response {
+                TaskCounters::bump(&counters.after_lost_response);
+            }
             tracing::info!(answer = answer.kind(), "task answered");
         }
         Delivery::TaskGone => TaskCounters::bump(&counters.answered_after_gone),
         Delivery::Undelivered => TaskCounters::bump(&counters.undelivered),
+    }
+}
+
+/// Reads the task's timeouts from its ActivityTaskScheduled event and hands them to its
+/// heartbeats.
+async fn read_scheduled_timeouts(
+    shared: Arc<WorkerShared>,
+    task: ActivityTask,
+    rescheduler: Rescheduler,
+    mode: HeartbeatMode,
+) {
+    match scheduled_timeouts(&shared.client, &shared.config.domain, &task).await {
+        Ok(scheduled) => {
+            let registered = shared.registered_timeouts(&task.activity_type);
+            let timeouts = RegisteredTimeouts {
+                heartbeat: scheduled.heartbeat.or(registered.heartbeat),
+                start_to_close: scheduled.start_to_close.or(registered.start_to_close),
+            };
+            rescheduler.reschedule(shared.schedule_from(timeouts, mode));
+        }
+        Err(problem) => {
+            tracing::warn!(
+                problem = %problem,
+                "could not read the task's timeouts from its history; using the registered defaults"
+            );
+            rescheduler.reschedule(shared.schedule_for(&task.activity_type, mode));
+        }
     }
 }
 
@@ -117,6 +192,9 @@ enum Ran {
     Abandoned,
     /// Stopped at once by a forced shutdown.
     Forced,
+    /// SWF no longer accepts an answer and the activity did not return within the grace: it was
+    /// dropped and nothing is answered.
+    Unanswerable(CancelReason),
 }
 
 impl Ran {
@@ -137,15 +215,13 @@ impl Ran {
     }
 }
 
+/// Runs the activity under supervision. `None` when it was dropped with nothing to answer.
 async fn execute(
     shared: &WorkerShared,
-    engine: &HeartbeatEngine,
     activity: Arc<dyn Activity>,
-    task: &ActivityTask,
+    heartbeat: &TaskHeartbeat,
     input: Option<String>,
-) -> Answer {
-    let schedule = task_schedule(shared, activity.definition(), task).await;
-    let heartbeat = engine.start_task(task.clone(), schedule);
+) -> Option<Answer> {
     let started = Instant::now();
     let mut join = tokio::spawn(
         activity
@@ -154,22 +230,15 @@ async fn execute(
     );
     let shutdown = shared.shutdown.subscribe();
     let forced = shared.shutdown.subscribe_forced();
+    let config = &shared.config;
     let ran = tokio::select! {
-        ran = supervise(
-            &mut join,
-            &heartbeat,
-            shutdown,
-            started,
-            shared.config.shutdown_grace,
-            shared.config.cancel_grace,
-        ) => ran,
+        ran = supervise(&mut join, heartbeat, shutdown, started, config) => ran,
         () = forced_stop(forced) => {
             join.abort();
             Ran::Forced
         }
     };
-    heartbeat.finish();
-    match ran {
+    Some(match ran {
         Ran::Returned(result) => Answer::from_result(result),
         Ran::Panicked(message) => {
             tracing::error!(panic = %message, "activity panicked");
@@ -188,13 +257,24 @@ async fn execute(
                 "worker shut down",
                 Some(&format!(
                     "the activity was still running {:?} after the worker began shutting down ({:?} shutdown grace, then {:?} after cancellation); reschedule it",
-                    shared.config.shutdown_grace + shared.config.cancel_grace,
-                    shared.config.shutdown_grace,
-                    shared.config.cancel_grace
+                    config.shutdown_grace + config.cancel_grace,
+                    config.shutdown_grace,
+                    config.cancel_grace
                 )),
             )
         }
-    }
+        Ran::Unanswerable(reason) => {
+            tracing::warn!(
+                activity = %activity.definition().activity_type,
+                %reason,
+                grace = ?config.abandon_grace,
+                "SWF no longer accepts an answer for this task and the activity ignored its cancellation: \
+                 it was dropped and its slot freed (an activity blocking its thread keeps running \
+                 there: run blocking code with tokio::task::spawn_blocking and check the Progress)"
+            );
+            return None;
+        }
+    })
 }
 
 /// Resolves once the shutdown is forced.
@@ -204,14 +284,35 @@ async fn forced_stop(mut forced: watch::Receiver<bool>) {
     }
 }
 
-/// Waits for the activity, applying the shutdown timeline once shutdown begins.
+/// Waits for the activity, applying the shutdown timeline once shutdown begins, and dropping it
+/// when SWF will no longer take an answer and it does not return within the abandon grace.
 async fn supervise(
+    join: &mut JoinHandle<Result<Option<String>, ActivityError>>,
+    heartbeat: &TaskHeartbeat,
+    shutdown: watch::Receiver<Option<Instant>>,
+    started: Instant,
+    config: &WorkerConfig,
+) -> Ran {
+    let unanswerable = async {
+        let reason = heartbeat.until_unanswerable().await;
+        tokio::time::sleep(config.abandon_grace).await;
+        reason
+    };
+    tokio::select! {
+        ran = shutdown_timeline(join, heartbeat, shutdown, started, config) => ran,
+        reason = unanswerable => {
+            join.abort();
+            Ran::Unanswerable(reason)
+        }
+    }
+}
+
+async fn shutdown_timeline(
     join: &mut JoinHandle<Result<Option<String>, ActivityError>>,
     heartbeat: &TaskHeartbeat,
     mut shutdown: watch::Receiver<Option<Instant>>,
     started: Instant,
-    shutdown_grace: Duration,
-    cancel_grace: Duration,
+    config: &WorkerConfig,
 ) -> Ran {
     let began = loop {
         if let Some(at) = *shutdown.borrow_and_update() {
@@ -226,7 +327,7 @@ async fn supervise(
             }
         }
     };
-    let cancel_at = began.max(started) + shutdown_grace;
+    let cancel_at = began.max(started) + config.shutdown_grace;
     tokio::select! {
         joined = &mut *join => return Ran::from_join(joined),
         () = sleep_until(cancel_at) => {}
@@ -235,39 +336,9 @@ async fn supervise(
     heartbeat.cancel(CancelReason::WorkerShutdown);
     tokio::select! {
         joined = &mut *join => Ran::from_join(joined),
-        () = sleep_until(cancel_at + cancel_grace) => {
+        () = sleep_until(cancel_at + config.cancel_grace) => {
             join.abort();
             Ran::Abandoned
         }
-    }
-}
-
-async fn task_schedule(
-    shared: &WorkerShared,
-    definition: &ActivityDefinition,
-    task: &ActivityTask,
-) -> TaskSchedule {
-    let defaults = &definition.defaults;
-    let mut heartbeat_timeout = defaults.heartbeat_timeout;
-    let mut start_to_close_timeout = defaults.start_to_close_timeout;
-    if shared.config.timeout_source == TimeoutSource::ScheduledEvent {
-        match scheduled_timeouts(&shared.client, &shared.config.domain, task).await {
-            Ok(scheduled) => {
-                heartbeat_timeout = scheduled.heartbeat.or(heartbeat_timeout);
-                start_to_close_timeout = scheduled.start_to_close.or(start_to_close_timeout);
-            }
-            Err(problem) => tracing::warn!(
-                problem = %problem,
-                "could not read the task's timeouts from its history; using the registered defaults"
-            ),
-        }
-    }
-    if let Some(timeout) = shared.config.heartbeat_timeout_override {
-        heartbeat_timeout = Some(timeout);
-    }
-    TaskSchedule {
-        heartbeat_timeout: heartbeat_timeout.and_then(|t| t.as_duration()),
-        start_to_close_timeout: start_to_close_timeout.and_then(|t| t.as_duration()),
-        mode: definition.heartbeat,
     }
 }

@@ -8,6 +8,7 @@ use aws_sdk_swf::operation::poll_for_activity_task::PollForActivityTaskOutput;
 use aws_sdk_swf::types::TaskList;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use super::WorkerShared;
 use super::error::WorkerError;
@@ -16,10 +17,10 @@ use crate::backoff::Backoff;
 use crate::heartbeat::HeartbeatEngine;
 use crate::sdk_errors::{ErrorClass, classify, describe};
 
-/// Poll errors back off from this delay...
-const POLL_BACKOFF_BASE: Duration = Duration::from_millis(200);
-/// ...up to this one.
-const POLL_BACKOFF_CAP: Duration = Duration::from_secs(30);
+/// Poll errors back off from this delay (one failed poll costs its poller little)...
+const POLL_BACKOFF_BASE: Duration = Duration::from_millis(50);
+/// ...up to this one (an endpoint back from an outage is polled again within it).
+const POLL_BACKOFF_CAP: Duration = Duration::from_secs(5);
 
 /// Runs the pollers until shutdown begins or one hits a fatal error, then waits until every
 /// running task has been answered.
@@ -73,6 +74,14 @@ async fn poll_loop(
     let mut forced = shared.shutdown.subscribe_forced();
     let mut backoff = Backoff::new(POLL_BACKOFF_BASE, POLL_BACKOFF_CAP);
     loop {
+        if engine.is_overloaded() {
+            tracing::debug!(poller = index, "heartbeat budget short: polling paused");
+            tokio::select! {
+                biased;
+                _ = shutdown.wait_for(Option::is_some) => return Ok(()),
+                () = engine.until_not_overloaded() => {}
+            }
+        }
         let permit = tokio::select! {
             biased;
             _ = shutdown.wait_for(Option::is_some) => return Ok(()),
@@ -87,16 +96,22 @@ async fn poll_loop(
         // Never abandoned once started, unless the shutdown is forced: a task it returns must
         // run and be answered.
         let polled = tokio::select! {
-            polled = poll_once(&shared) => polled,
+            polled = poll_once(&shared) => polled.map(|output| output.map(|output| (output, Instant::now()))),
             _ = forced.wait_for(|forced| *forced) => {
                 tracing::warn!(poller = index, "forced shutdown: abandoning a poll in flight; a task it was about to hand over stays open until it times out");
                 return Ok(());
             }
         };
         match polled {
-            Ok(Some(output)) => {
+            Ok(Some((output, polled_at))) => {
                 backoff.reset();
-                execution::spawn(Arc::clone(&shared), engine.clone(), output, permit);
+                execution::spawn(
+                    Arc::clone(&shared),
+                    engine.clone(),
+                    output,
+                    polled_at,
+                    permit,
+                );
             }
             Ok(None) => {
                 backoff.reset();
@@ -126,7 +141,7 @@ async fn poll_once(
         .operation_timeout(config.poll_timeout.saturating_mul(3))
         .build();
     let result = shared
-        .client
+        .task_client
         .poll_for_activity_task()
         .domain(&config.domain)
         .set_task_list(TaskList::builder().name(&config.task_list).build().ok())

@@ -18,14 +18,28 @@ pub struct WorkerStats {
     pub tasks_canceled: u64,
     /// Answers SWF refused because the task was already gone (timed out or closed elsewhere).
     pub answered_after_gone: u64,
-    /// Answers that could not be delivered after every retry.
+    /// Answers that could not be delivered: refused, or retried until SWF could no longer take
+    /// them.
     pub answers_undelivered: u64,
+    /// Answers whose retry met UnknownResourceFault after an earlier attempt's response was lost:
+    /// that attempt was applied, and the task is also counted completed, failed or canceled.
+    pub answers_after_lost_response: u64,
+    /// Tasks whose activity was dropped, unanswered, because SWF no longer accepted an answer
+    /// (timed out, gone or not permitted) and it ignored its cancellation past the abandon grace.
+    pub tasks_abandoned: u64,
     /// RecordActivityTaskHeartbeat calls made.
     pub heartbeats_sent: u64,
     /// Reports folded into a later heartbeat instead of sent on their own.
     pub heartbeats_coalesced: u64,
     /// Heartbeats delayed by the worker's budget or by SWF throttling.
     pub heartbeats_throttled: u64,
+    /// Tasks cancelled with
+    /// [`HeartbeatTimeoutElapsed`](crate::CancelReason::HeartbeatTimeoutElapsed): no heartbeat
+    /// answered within their heartbeat timeout.
+    pub heartbeat_timeouts: u64,
+    /// Times polling paused because the running tasks needed more heartbeats per second than
+    /// the budget refills.
+    pub heartbeat_overloads: u64,
 }
 
 #[derive(Debug, Default)]
@@ -36,6 +50,8 @@ pub(crate) struct TaskCounters {
     pub(crate) canceled: AtomicU64,
     pub(crate) answered_after_gone: AtomicU64,
     pub(crate) undelivered: AtomicU64,
+    pub(crate) after_lost_response: AtomicU64,
+    pub(crate) abandoned: AtomicU64,
 }
 
 impl TaskCounters {
@@ -51,9 +67,13 @@ impl TaskCounters {
             tasks_canceled: self.canceled.load(Ordering::Relaxed),
             answered_after_gone: self.answered_after_gone.load(Ordering::Relaxed),
             answers_undelivered: self.undelivered.load(Ordering::Relaxed),
+            answers_after_lost_response: self.after_lost_response.load(Ordering::Relaxed),
+            tasks_abandoned: self.abandoned.load(Ordering::Relaxed),
             heartbeats_sent: heartbeats.sent,
             heartbeats_coalesced: heartbeats.coalesced,
             heartbeats_throttled: heartbeats.throttled,
+            heartbeat_timeouts: heartbeats.heartbeat_timeouts,
+            heartbeat_overloads: heartbeats.overloads,
         }
     }
 }
