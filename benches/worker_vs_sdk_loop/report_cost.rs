@@ -7,7 +7,7 @@
 //! single-thread figure when reports scale and grows with contention on shared state.
 
 use std::hint::black_box;
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
@@ -144,7 +144,7 @@ pub fn measure(iterations: u64) -> BenchResult<ReportCost> {
         .enable_all()
         .build()?;
     let _context = runtime.enter();
-    let engine = HeartbeatEngine::new(Arc::new(InstantAnswers), HeartbeatConfig::default());
+    let engine = HeartbeatEngine::new(InstantAnswers, HeartbeatConfig::default());
     let tasks = start_tasks(&engine, REPORTERS);
     let progress: Vec<Progress> = tasks.iter().map(TaskHeartbeat::progress).collect();
     progress[0].report(&STEP)?;
