@@ -13,8 +13,8 @@
 //!
 //! | phase | what | figure |
 //! |---|---|---|
-//! | no-op tasks | 2,000 tasks waiting at the endpoint, 4 pollers, 16 at once; 3 repetitions in alternating order | tasks/s and worker CPU per task, medians |
-//! | sleeping tasks | 10,000 activities started and sleeping, 4 pollers, default heartbeat settings | RSS growth per activity; CPU over a 10 s window |
+//! | no-op tasks | 2,000 tasks waiting at the endpoint, 4 pollers, 16 at once; 5 repetitions in alternating order | tasks/s and worker CPU per task, medians |
+//! | sleeping tasks | 10,000 activities without heartbeat timeout started and sleeping, 4 pollers, default budget, cancel checks every 120 s | RSS growth per activity; CPU over the next 10 s |
 //! | `report()` | `Progress::report` on tasks of a heartbeat engine, 1 and 8 threads | ns per report next to a `Mutex<String>` |
 //! | overload | 30 tasks with a 2 s heartbeat timeout sleeping 6 s without reporting, budget burst 10, 5/s; then 10 no-op tasks | tasks kept alive, tasks polled while over budget |
 #![forbid(unsafe_code)]

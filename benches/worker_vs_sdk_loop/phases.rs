@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crate::activities::{KEEP_ALIVE, KEEP_ALIVE_HEARTBEAT_TIMEOUT, NOOP, SLEEPER};
 use crate::control::{BenchResult, Reply, RoleProcess};
 use crate::worker_role::{
-    BUDGET_VAR, CONCURRENCY_VAR, ENDPOINT_VAR, POLLERS_VAR, VARIANT_VAR, Variant,
+    BUDGET_VAR, CANCEL_CHECK_VAR, CONCURRENCY_VAR, ENDPOINT_VAR, POLLERS_VAR, VARIANT_VAR, Variant,
 };
 
 /// How big and how long each phase is.
@@ -28,7 +28,7 @@ impl Sizes {
     pub fn full() -> Self {
         Sizes {
             noop_tasks: 2000,
-            repetitions: 3,
+            repetitions: 5,
             pollers: 4,
             noop_concurrency: 16,
             sleepers: 10_000,
@@ -53,8 +53,24 @@ impl Sizes {
     }
 }
 
+/// Seconds between the cancel-check heartbeats of the sleeping activities (which have no
+/// heartbeat timeout). The worker admits only as many tasks as the budget's refill (default
+/// 100/s) can heartbeat, so with the default 30 s it holds 3,000 of them; at 120 s, 10,000 need
+/// 83 heartbeats/s.
+pub const SLEEPER_CANCEL_CHECK_SECS: u64 = 120;
+
 /// The overload budget: burst and refill per second.
 pub const OVERLOAD_BUDGET: (u32, u32) = (10, 5);
+
+/// The framework's heartbeat settings, when not the defaults.
+#[derive(Debug, Clone, Copy)]
+enum Heartbeat {
+    Default,
+    /// Budget burst and refill per second.
+    Budget(u32, u32),
+    /// Seconds between cancel-check heartbeats.
+    CancelCheckSecs(u64),
+}
 
 /// A worker process of one variant.
 struct WorkerProcess {
@@ -67,7 +83,7 @@ impl WorkerProcess {
         variant: Variant,
         pollers: usize,
         concurrency: usize,
-        budget: Option<(u32, u32)>,
+        heartbeat: Heartbeat,
     ) -> BenchResult<Self> {
         let mut env = vec![
             (VARIANT_VAR, variant.name().to_owned()),
@@ -75,8 +91,10 @@ impl WorkerProcess {
             (POLLERS_VAR, pollers.to_string()),
             (CONCURRENCY_VAR, concurrency.to_string()),
         ];
-        if let Some((burst, rate)) = budget {
-            env.push((BUDGET_VAR, format!("{burst},{rate}")));
+        match heartbeat {
+            Heartbeat::Default => {}
+            Heartbeat::Budget(burst, rate) => env.push((BUDGET_VAR, format!("{burst},{rate}"))),
+            Heartbeat::CancelCheckSecs(secs) => env.push((CANCEL_CHECK_VAR, secs.to_string())),
         }
         Ok(WorkerProcess {
             process: RoleProcess::spawn("worker", &env)?,
@@ -125,8 +143,13 @@ pub fn noop_run(
     let tasks = sizes.noop_tasks;
     endpoint.call("clear")?;
     endpoint.call(&format!("schedule name={NOOP} count={tasks}"))?;
-    let mut worker =
-        WorkerProcess::start(url, variant, sizes.pollers, sizes.noop_concurrency, None)?;
+    let mut worker = WorkerProcess::start(
+        url,
+        variant,
+        sizes.pollers,
+        sizes.noop_concurrency,
+        Heartbeat::Default,
+    )?;
     let before = worker.call("sample")?;
     let started = Instant::now();
     worker.call("go")?;
@@ -172,7 +195,13 @@ pub fn sleep_run(
     endpoint.call("clear")?;
     endpoint.call(&format!("schedule name={SLEEPER} count={wanted}"))?;
     let concurrency = usize::try_from(wanted)?;
-    let mut worker = WorkerProcess::start(url, variant, sizes.pollers, concurrency, None)?;
+    let mut worker = WorkerProcess::start(
+        url,
+        variant,
+        sizes.pollers,
+        concurrency,
+        Heartbeat::CancelCheckSecs(SLEEPER_CANCEL_CHECK_SECS),
+    )?;
     let baseline = worker.call("go")?;
     // Until all sleep, or no more start for 10 s (at most 3 minutes).
     let deadline = Instant::now() + Duration::from_secs(180);
@@ -246,7 +275,7 @@ pub fn overload_run(
         Variant::Framework,
         sizes.pollers,
         concurrency,
-        Some((burst, rate)),
+        Heartbeat::Budget(burst, rate),
     )?;
     worker.call("go")?;
     // Until every task started, or none started for a second (at most 10 s).

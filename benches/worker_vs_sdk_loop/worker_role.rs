@@ -28,6 +28,8 @@ pub const POLLERS_VAR: &str = "WORKER_BENCH_POLLERS";
 pub const CONCURRENCY_VAR: &str = "WORKER_BENCH_CONCURRENCY";
 /// `burst,refill_per_second`; the default budget when absent.
 pub const BUDGET_VAR: &str = "WORKER_BENCH_BUDGET";
+/// Seconds between cancel-check heartbeats; the default when absent.
+pub const CANCEL_CHECK_VAR: &str = "WORKER_BENCH_CANCEL_CHECK_SECS";
 
 /// Which worker runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +55,7 @@ struct Settings {
     pollers: usize,
     concurrency: usize,
     budget: Option<HeartbeatBudget>,
+    cancel_check_interval: Option<Duration>,
 }
 
 impl Settings {
@@ -73,8 +76,13 @@ impl Settings {
             }
             Err(_) => None,
         };
+        let cancel_check_interval = match std::env::var(CANCEL_CHECK_VAR) {
+            Ok(secs) => Some(Duration::from_secs(secs.parse()?)),
+            Err(_) => None,
+        };
         Ok(Settings {
             variant,
+            cancel_check_interval,
             endpoint: var(ENDPOINT_VAR)?,
             pollers: var(POLLERS_VAR)?.parse()?,
             concurrency: var(CONCURRENCY_VAR)?.parse()?,
@@ -154,6 +162,9 @@ fn start(
             let mut heartbeat = HeartbeatConfig::default();
             if let Some(budget) = settings.budget {
                 heartbeat.budget = budget;
+            }
+            if let Some(interval) = settings.cancel_check_interval {
+                heartbeat.cancel_check_interval = interval;
             }
             let worker = Worker::builder(client)
                 .domain(DOMAIN)
