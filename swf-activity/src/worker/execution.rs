@@ -45,14 +45,15 @@ pub(crate) fn spawn(
         .as_ref()
         .map_or(HeartbeatMode::Auto, |a| a.definition().heartbeat);
     let schedule = shared.schedule_for(&task.activity_type, mode);
+    // The task (and its token) lives once, in its heartbeat state.
     let heartbeat = if shared.config.timeout_source == TimeoutSource::ScheduledEvent {
-        engine.start_task_provisionally(task.clone(), schedule, polled_at)
+        engine.start_task_provisionally(task, schedule, polled_at)
     } else {
-        engine.start_task_at(task.clone(), schedule, polled_at)
+        engine.start_task_at(task, schedule, polled_at)
     };
     tokio::spawn(
         async move {
-            run(&shared, activity, heartbeat, task, input, mode).await;
+            run(&shared, activity, heartbeat, input, mode).await;
             drop(permit);
         }
         .instrument(span),
@@ -83,12 +84,14 @@ async fn run(
     shared: &Arc<WorkerShared>,
     activity: Option<Arc<dyn Activity>>,
     heartbeat: TaskHeartbeat,
-    task: ActivityTask,
     input: Option<String>,
     mode: HeartbeatMode,
 ) {
     TaskCounters::bump(&shared.counters.started);
     tracing::debug!("task started");
+    let Some(task) = heartbeat.task() else {
+        return;
+    };
     if shared.config.timeout_source == TimeoutSource::ScheduledEvent {
         // Read while the activity already runs and heartbeats: SWF's clocks do not wait.
         tokio::spawn(
