@@ -1,7 +1,8 @@
 //! The activities both workers run, and the gate that holds sleeping activities.
 //!
-//! The framework runs them through `#[activity]`; the hand-written loop calls the same bodies
-//! ([`sleep_until_released`], [`keep_alive::run`]), so both do the same work per task.
+//! The framework runs them through `#[activity]`; the hand-written loop does nothing for `noop`
+//! and calls [`sleep_until_released`] for `sleeper`, so both do the same work per task.
+//! `keep_alive` runs on the framework only (the overload case).
 
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,7 +2,7 @@
 //! against swf-local, with every figure a ratio measured in the same run.
 //!
 //! ```text
-//! cargo bench --bench worker_vs_sdk_loop                          # the full run, about 3 minutes
+//! cargo bench --bench worker_vs_sdk_loop                          # the full run, about 2 minutes
 //! WORKER_BENCH_QUICK=1 cargo test --bench worker_vs_sdk_loop      # a smoke run in a debug build
 //! ```
 //!
