@@ -24,6 +24,12 @@ pub const KEEP_ALIVE_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(2);
 static RELEASE: LazyLock<watch::Sender<bool>> = LazyLock::new(|| watch::channel(false).0);
 /// Activities sleeping right now.
 static SLEEPING: AtomicUsize = AtomicUsize::new(0);
+/// Activities that have started sleeping so far: each one's place in line when released.
+static ARRIVED: AtomicUsize = AtomicUsize::new(0);
+/// Released activities return spread over this, in the order they started, so 10,000 answers do
+/// not all go out at once (the release is not measured).
+const RELEASE_SPREAD: Duration = Duration::from_secs(5);
+const RELEASE_SLOTS: u32 = 10_000;
 
 /// Lets every sleeping activity (and any that starts later) return.
 pub fn release_sleepers() {
@@ -35,11 +41,14 @@ pub fn sleeping() -> usize {
     SLEEPING.load(Ordering::Relaxed)
 }
 
-/// Waits until [`release_sleepers`].
+/// Waits until [`release_sleepers`], then a little more (see [`RELEASE_SPREAD`]).
 pub async fn sleep_until_released() {
     SLEEPING.fetch_add(1, Ordering::Relaxed);
+    let place = ARRIVED.fetch_add(1, Ordering::Relaxed);
     let mut released = RELEASE.subscribe();
     let _ = released.wait_for(|open| *open).await;
+    let slot = u32::try_from(place).unwrap_or(0) % RELEASE_SLOTS;
+    tokio::time::sleep(RELEASE_SPREAD / RELEASE_SLOTS * slot).await;
     SLEEPING.fetch_sub(1, Ordering::Relaxed);
 }
 
