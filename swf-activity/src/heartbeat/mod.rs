@@ -54,7 +54,8 @@
 //! deadline (SWF has most likely timed it out) waits behind every task that can still be saved and
 //! only gets tokens the budget can spare, so an insufficient budget keeps as many tasks alive as
 //! it can rather than losing all of them. When the running tasks need more heartbeats per second
-//! than the budget refills, the engine warns once with the numbers and reports itself
+//! than the budget refills (counting the tasks with a heartbeat timeout: cancel checks may slip
+//! without losing a task), the engine warns once with the numbers and reports itself
 //! [overloaded](HeartbeatEngine::is_overloaded): the worker polls no new task until they need less.
 //! SWF's ThrottlingException (the quota is the account's, shared with other workers) halves the
 //! budget's refill rate, which climbs back to the configured rate over 20 s.

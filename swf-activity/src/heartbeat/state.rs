@@ -223,8 +223,15 @@ impl Heart {
         self.timing = Timing::new(schedule, config, self.timing.started, false);
     }
 
-    /// The heartbeat rate this task needs, in millionths of a heartbeat per second.
+    /// The heartbeat rate this task needs to stay alive, in millionths of a heartbeat per second.
+    ///
+    /// Only a task with a heartbeat timeout needs its heartbeats to stay alive; the cancel checks
+    /// of a task without one may slip under a short budget without losing it, so they count as
+    /// nothing here.
     pub(crate) fn demand_micros(&self) -> u64 {
+        if self.timing.heartbeat_timeout.is_none() {
+            return 0;
+        }
         (1e6 / self.timing.interval.as_secs_f64()).round() as u64
     }
 
