@@ -217,7 +217,7 @@ impl ActivityEnvironment {
     /// let store: Box<dyn Store> = Box::new(recorder.clone());
     /// let env = ActivityEnvironment::new().resource(store);
     /// let run = env.run_json(&upload, "a.png").await.unwrap();
-    /// assert_eq!(run.outcome, ActivityOutcome::Completed(None));
+    /// assert_eq!(run.outcome, ActivityOutcome::Completed { result: None });
     /// assert_eq!(*recorder.0.lock().unwrap(), ["a.png"]);
     ///
     /// // Without it, the run fails and says which resource is missing.
