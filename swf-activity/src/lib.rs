@@ -85,10 +85,11 @@
 //! | SWF's size limits and what the framework does at each | [`limits`] |
 //! | registering domains and types | [`registration`] |
 //! | unit tests without SWF | [`testing`] |
+//! | metrics for dashboards (feature `metrics`) | [`metrics`](crate::metrics) |
 //! | an in-memory SWF endpoint (feature `local`) | `swf_activity::local`, the `swf-local` crate |
 //!
 //! The repository's examples (`cargo run --example quickstart`, `cancellation`,
-//! `graceful_shutdown`, `testing_activities`, `real_aws`) show each of these at work.
+//! `graceful_shutdown`, `testing_activities`, `metrics`, `real_aws`) show each of these at work.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -98,6 +99,7 @@ pub mod details;
 pub mod error;
 pub mod heartbeat;
 pub mod limits;
+pub mod metrics;
 mod names;
 pub mod progress;
 pub mod registration;

@@ -54,6 +54,12 @@ impl TokenBucket {
         self.updated = now;
     }
 
+    /// The tokens the bucket would hold at `now`, without taking any.
+    pub(crate) fn tokens_at(&self, now: Instant) -> f64 {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        (self.tokens + elapsed * self.per_second).min(self.capacity)
+    }
+
     /// Takes one token, or says when the next one will be there.
     pub(crate) fn try_take(&mut self, now: Instant) -> Result<(), Instant> {
         self.refill(now);

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use super::HeartbeatConfig;
 use super::budget::TokenBucket;
 use super::schedule::{Entry, Plan, TaskSchedule};
-use super::signal::{EngineSignal, HeartbeatStats};
+use super::signal::{Counters, EngineSignal, HeartbeatStats};
 use super::task::TaskHeartbeat;
 use super::transport::{HeartbeatAnswer, HeartbeatError, HeartbeatTransport};
 use crate::progress::CancelReason;
@@ -177,6 +177,11 @@ impl HeartbeatEngine {
     pub fn stats(&self) -> HeartbeatStats {
         self.shared.signal.stats.snapshot()
     }
+
+    /// The engine's counters, for the worker to label their metrics.
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.shared.signal.stats
+    }
 }
 
 /// The scheduler: one loop that looks at every task when woken or when the next one is due.
@@ -250,6 +255,7 @@ async fn run(shared: Arc<EngineShared>) {
                 }
             }
         }
+        signal.stats.observe_budget(&bucket, now);
         if removed {
             let mut index = 0;
             tasks.retain(|entry| {

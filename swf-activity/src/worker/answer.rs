@@ -9,6 +9,7 @@ use crate::error::ActivityError;
 use crate::limits::{
     FAILURE_DETAILS_MAX_CHARS, FAILURE_REASON_MAX_CHARS, RESULT_MAX_CHARS, truncate_to_chars,
 };
+use crate::metrics::{self, TaskLabels};
 use crate::sdk_errors::{ErrorClass, classify, describe};
 use crate::task::token_fingerprint;
 
@@ -97,7 +98,12 @@ pub(crate) enum Delivery {
 const ATTEMPTS: u32 = 6;
 
 /// Sends `answer`, retrying throttling and transient errors with backoff.
-pub(crate) async fn deliver(client: &Client, task_token: &str, answer: &Answer) -> Delivery {
+pub(crate) async fn deliver(
+    client: &Client,
+    task_token: &str,
+    answer: &Answer,
+    labels: &TaskLabels,
+) -> Delivery {
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
     for attempt in 1..=ATTEMPTS {
         let (class, message) = match send(client, task_token, answer).await {
@@ -115,6 +121,7 @@ pub(crate) async fn deliver(client: &Client, task_token: &str, answer: &Answer) 
             }
             class if class.is_retryable() && attempt < ATTEMPTS => {
                 tracing::debug!(operation = answer.operation(), attempt, error = %message, "answer failed, retrying");
+                metrics::answer_retried(labels);
                 tokio::time::sleep(backoff.next_delay()).await;
             }
             _ => {

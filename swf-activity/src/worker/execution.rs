@@ -13,10 +13,10 @@ use super::WorkerShared;
 use super::answer::{Answer, Delivery, deliver};
 use super::config::TimeoutSource;
 use super::history::scheduled_timeouts;
-use super::stats::TaskCounters;
 use crate::activity::{Activity, ActivityDefinition, ActivityType};
 use crate::error::ActivityError;
 use crate::heartbeat::{HeartbeatEngine, TaskHeartbeat, TaskSchedule};
+use crate::metrics::{self, Abandon, Stopwatch, TaskLabels};
 use crate::progress::CancelReason;
 use crate::task::ActivityTask;
 
@@ -37,10 +37,12 @@ pub(crate) fn spawn(
         run_id = %task.run_id,
         token = %task.token_fingerprint(),
     );
+    metrics::slot_taken(&shared.metric_labels);
     tokio::spawn(
         async move {
             run(&shared, &engine, task, input).await;
             drop(permit);
+            metrics::slot_released(&shared.metric_labels);
         }
         .instrument(span),
     );
@@ -72,25 +74,19 @@ async fn run(
     task: ActivityTask,
     input: Option<String>,
 ) {
-    TaskCounters::bump(&shared.counters.started);
+    let labels = TaskLabels::new(&shared.metric_labels, &task.activity_type);
+    let stopwatch = Stopwatch::start();
+    shared.counters.count_started(&labels);
     tracing::debug!("task started");
     let answer = match shared.activities.get(&task.activity_type) {
         Some(activity) => execute(shared, engine, Arc::clone(activity), &task, input).await,
         None => unknown_type(shared, &task.activity_type),
     };
-    let counters = &shared.counters;
-    match deliver(&shared.client, task.task_token(), &answer).await {
-        Delivery::Delivered => {
-            let counter = match &answer {
-                Answer::Completed { .. } => &counters.completed,
-                Answer::Failed { .. } => &counters.failed,
-                Answer::Canceled { .. } => &counters.canceled,
-            };
-            TaskCounters::bump(counter);
-            tracing::info!(answer = answer.kind(), "task answered");
-        }
-        Delivery::TaskGone => TaskCounters::bump(&counters.answered_after_gone),
-        Delivery::Undelivered => TaskCounters::bump(&counters.undelivered),
+    metrics::task_ran(&labels, stopwatch);
+    let delivery = deliver(&shared.client, task.task_token(), &answer, &labels).await;
+    shared.counters.count_answer(&labels, &answer, &delivery);
+    if delivery == Delivery::Delivered {
+        tracing::info!(answer = answer.kind(), "task answered");
     }
 }
 
@@ -176,6 +172,7 @@ async fn execute(
             Answer::failed(&format!("activity panicked: {message}"), None)
         }
         Ran::Forced => {
+            metrics::task_abandoned(&shared.metric_labels, &task.activity_type, Abandon::Forced);
             tracing::warn!("forced shutdown: activity stopped; answering failed");
             Answer::failed(
                 "worker shut down",
@@ -183,6 +180,7 @@ async fn execute(
             )
         }
         Ran::Abandoned => {
+            metrics::task_abandoned(&shared.metric_labels, &task.activity_type, Abandon::Grace);
             tracing::warn!("activity did not stop within the shutdown graces; answering failed");
             Answer::failed(
                 "worker shut down",
