@@ -85,7 +85,7 @@
 //! | SWF's size limits and what the framework does at each | [`limits`] |
 //! | registering domains and types | [`registration`] |
 //! | unit tests without SWF | [`testing`] |
-//! | metrics for dashboards (feature `metrics`) | [`metrics`](crate::metrics) |
+//! | metrics for dashboards (feature `metrics`) | [`metrics`] |
 //! | an in-memory SWF endpoint (feature `local`) | `swf_activity::local`, the `swf-local` crate |
 //!
 //! The repository's examples (`cargo run --example quickstart`, `cancellation`,

@@ -26,7 +26,7 @@
 //! | `swf_activity_answer_retries_total` | counter | `activity`, `version` | answer calls retried after throttling or a transient error |
 //! | `swf_activity_tasks_abandoned_total` | counter | `activity`, `version`, `reason` = `shutdown_grace`, `forced_shutdown` | activities the worker stopped while shutting down (they are answered failed, and counted there too) |
 //! | `swf_activity_task_duration_seconds` | histogram | `activity`, `version` | from a task's start until its answer is ready |
-//! | `swf_activity_cancellations_total` | counter | `activity`, `version`, `reason` = `requested`, `worker_shutdown`, `task_gone`, `not_permitted`, `start_to_close_elapsed` | tasks whose [`cancelled()`](crate::Progress::cancelled) resolved, by [`CancelReason`](crate::CancelReason) |
+//! | `swf_activity_cancellations_total` | counter | `activity`, `version`, `reason` = `requested`, `worker_shutdown`, `task_gone`, `not_permitted`, `start_to_close_elapsed` | tasks whose [`cancelled()`](crate::Progress::cancelled) resolved, by [`CancelReason`] |
 //! | `swf_activity_slots_in_use` | gauge | | tasks running now |
 //! | `swf_activity_slots_free` | gauge | | further tasks the worker may run now (`max_concurrent_activities` less those in use) |
 //! | `swf_activity_heartbeats_sent_total` | counter | | RecordActivityTaskHeartbeat calls made, retries included |
