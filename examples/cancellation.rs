@@ -178,9 +178,10 @@ fn answer(id: &str, reason: CancelReason) -> Result<(), ActivityError> {
         )),
         // SWF will accept nothing more for this task: just stop. Whatever is returned, the
         // worker's answer is refused as UnknownResourceFault and logged at warn level.
-        CancelReason::TaskGone | CancelReason::NotPermitted | CancelReason::StartToCloseElapsed => {
-            Err(ActivityError::canceled())
-        }
+        CancelReason::TaskGone
+        | CancelReason::NotPermitted
+        | CancelReason::StartToCloseElapsed
+        | CancelReason::HeartbeatTimeoutElapsed => Err(ActivityError::canceled()),
     }
 }
 

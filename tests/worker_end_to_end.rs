@@ -380,17 +380,18 @@ async fn the_scheduled_event_gives_each_task_its_real_heartbeat_timeout() {
         quiet_work_with(|w| w.heartbeat_timeout(Timeout::Seconds(2))),
     );
     // The decider scheduled a 2 s heartbeat timeout; the type registered 60 s. Paced from the
-    // registered default (48 s apart), only the first heartbeat goes out and SWF times the task
-    // out after 2 s.
+    // registered default (48 s apart), no heartbeat goes out in time and SWF times the task out
+    // after 2 s.
     assert!(
         matches!(registered.0, ActivityOutcome::TimedOut { .. }),
         "{registered:?}"
     );
-    // Read from the ActivityTaskScheduled event, heartbeats go out every 1.6 s: at 0, 1.6 and
-    // 3.2 s of the 4.5 s the task runs.
+    // Read from the ActivityTaskScheduled event, heartbeats go out every 1.6 s from the first
+    // interval on (the first up to a fifth early, to spread tasks): at least twice in the 4.5 s
+    // the task runs.
     assert_eq!(scheduled.0, completed);
-    assert!(scheduled.1 >= 3, "{scheduled:?}");
+    assert!(scheduled.1 >= 2, "{scheduled:?}");
     // So they do with a worker-wide override.
     assert_eq!(overridden.0, completed);
-    assert!(overridden.1 >= 3, "{overridden:?}");
+    assert!(overridden.1 >= 2, "{overridden:?}");
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use aws_sdk_swf::Client;
 use aws_sdk_swf::config::retry::RetryConfig;
 use aws_sdk_swf::error::ErrorMetadata;
+use aws_sdk_swf::operation::describe_activity_type::DescribeActivityTypeError;
 use aws_sdk_swf::operation::poll_for_activity_task::PollForActivityTaskOutput;
 use aws_sdk_swf::operation::record_activity_task_heartbeat::{
     RecordActivityTaskHeartbeatError, RecordActivityTaskHeartbeatOutput,
@@ -17,6 +18,7 @@ use aws_sdk_swf::operation::respond_activity_task_canceled::RespondActivityTaskC
 use aws_sdk_swf::operation::respond_activity_task_completed::RespondActivityTaskCompletedOutput;
 use aws_sdk_swf::operation::respond_activity_task_failed::RespondActivityTaskFailedOutput;
 use aws_sdk_swf::types::WorkflowExecution;
+use aws_sdk_swf::types::error::UnknownResourceFault;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use metrics::Unit;
 use metrics_util::MetricKind;
@@ -112,6 +114,8 @@ fn heartbeat_answer(cancel_requested: bool) -> RecordActivityTaskHeartbeatOutput
 
 /// The scripted endpoint: each rule counts the calls it answered.
 struct Endpoint {
+    /// The types are described, not registered: unknown, so the code's defaults hold.
+    not_registered: Rule,
     polls: Rule,
     throttled_heartbeats: Rule,
     heartbeats: Rule,
@@ -155,7 +159,15 @@ impl Endpoint {
             .then_output(|| RespondActivityTaskFailedOutput::builder().build());
         let canceled = mock!(Client::respond_activity_task_canceled)
             .then_output(|| RespondActivityTaskCanceledOutput::builder().build());
+        let not_registered = mock!(Client::describe_activity_type).then_error(|| {
+            DescribeActivityTypeError::UnknownResourceFault(
+                UnknownResourceFault::builder()
+                    .message("Unknown type")
+                    .build(),
+            )
+        });
         Endpoint {
+            not_registered,
             polls,
             throttled_heartbeats,
             heartbeats,
@@ -167,6 +179,7 @@ impl Endpoint {
 
     fn client(&self) -> Client {
         let rules = [
+            &self.not_registered,
             &self.polls,
             &self.throttled_heartbeats,
             &self.heartbeats,
@@ -364,6 +377,14 @@ async fn metrics_count_what_the_endpoint_saw() {
     assert_eq!(m.counter(names::ANSWER_RETRIES, &worker_labels), 1);
     assert_eq!(m.counter(names::ANSWERS_UNDELIVERED, &worker_labels), 0);
     assert_eq!(m.counter(names::TASKS_ABANDONED, &worker_labels), 0);
+    assert_eq!(
+        m.counter(names::TASKS_STOPPED_AT_SHUTDOWN, &worker_labels),
+        0
+    );
+    assert_eq!(
+        m.counter(names::ANSWERS_AFTER_LOST_RESPONSE, &worker_labels),
+        0
+    );
     let ran = m.histogram(names::TASK_DURATION, &of("complete", "1"));
     assert!(ran[0] >= 10.0 && ran[0] < 11.0, "{ran:?}");
     assert_eq!(m.units.get(names::TASK_DURATION), Some(&Unit::Seconds));
@@ -419,5 +440,21 @@ async fn metrics_count_what_the_endpoint_saw() {
     assert_eq!(
         stats.heartbeats_coalesced,
         m.counter(names::HEARTBEAT_REPORTS_COALESCED, &[])
+    );
+    assert_eq!(
+        stats.heartbeat_timeouts,
+        m.counter(names::HEARTBEAT_TIMEOUTS, &[])
+    );
+    assert_eq!(
+        stats.heartbeat_overloads,
+        m.counter(names::HEARTBEAT_OVERLOADS, &[])
+    );
+    assert_eq!(
+        stats.tasks_abandoned,
+        m.counter(names::TASKS_ABANDONED, &[])
+    );
+    assert_eq!(
+        stats.answers_after_lost_response,
+        m.counter(names::ANSWERS_AFTER_LOST_RESPONSE, &[])
     );
 }

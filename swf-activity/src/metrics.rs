@@ -24,9 +24,11 @@
 //! | `swf_activity_tasks_answered_total` | counter | `activity`, `version`, `answer` = `completed`, `failed`, `canceled` | answers SWF took |
 //! | `swf_activity_answers_undelivered_total` | counter | `activity`, `version`, `reason` = `task_gone`, `error` | answers SWF did not take: the task was already gone (timed out, closed elsewhere), or an error persisted through every retry |
 //! | `swf_activity_answer_retries_total` | counter | `activity`, `version` | answer calls retried after throttling or a transient error |
-//! | `swf_activity_tasks_abandoned_total` | counter | `activity`, `version`, `reason` = `shutdown_grace`, `forced_shutdown` | activities the worker stopped while shutting down (they are answered failed, and counted there too) |
+//! | `swf_activity_answers_after_lost_response_total` | counter | `activity`, `version` | answers found applied after a lost response (a retry met UnknownResourceFault); also counted in `tasks_answered_total` |
+//! | `swf_activity_tasks_stopped_at_shutdown_total` | counter | `activity`, `version`, `reason` = `shutdown_grace`, `forced_shutdown` | activities the worker stopped while shutting down (they are answered failed, and counted there too) |
+//! | `swf_activity_tasks_abandoned_total` | counter | `activity`, `version` | activities dropped unanswered: SWF no longer took an answer and they ignored their cancellation past the abandon grace |
 //! | `swf_activity_task_duration_seconds` | histogram | `activity`, `version` | from a task's start until its answer is ready |
-//! | `swf_activity_cancellations_total` | counter | `activity`, `version`, `reason` = `requested`, `worker_shutdown`, `task_gone`, `not_permitted`, `start_to_close_elapsed` | tasks whose [`cancelled()`](crate::Progress::cancelled) resolved, by [`CancelReason`] |
+//! | `swf_activity_cancellations_total` | counter | `activity`, `version`, `reason` = `requested`, `worker_shutdown`, `task_gone`, `not_permitted`, `start_to_close_elapsed`, `heartbeat_timeout_elapsed` | tasks whose [`cancelled()`](crate::Progress::cancelled) resolved, by [`CancelReason`] |
 //! | `swf_activity_slots_in_use` | gauge | | tasks running now |
 //! | `swf_activity_slots_free` | gauge | | further tasks the worker may run now (`max_concurrent_activities` less those in use) |
 //! | `swf_activity_heartbeats_sent_total` | counter | | RecordActivityTaskHeartbeat calls made, retries included |
@@ -34,13 +36,16 @@
 //! | `swf_activity_heartbeat_reports_coalesced_total` | counter | | reports folded into a later heartbeat instead of sent on their own |
 //! | `swf_activity_heartbeats_throttled_total` | counter | | waits for the worker's heartbeat budget, plus heartbeats SWF answered with ThrottlingException |
 //! | `swf_activity_heartbeats_failed_total` | counter | | heartbeat calls that returned an error of any kind |
+//! | `swf_activity_heartbeat_timeouts_total` | counter | | tasks given up because no heartbeat was answered within their heartbeat timeout (plus the margin) |
+//! | `swf_activity_heartbeat_overloads_total` | counter | | times the running tasks came to need more heartbeats per second than the budget refills (polling pauses meanwhile) |
 //! | `swf_activity_heartbeat_budget_tokens` | gauge | | heartbeats the worker's budget allows at once, as of the engine's last look |
 //!
-//! [`Worker::stats`](crate::worker::Worker::stats) counts the same events:
+//! [`Worker::stats`](crate::worker::Worker::stats) counts the same events, for one worker:
 //! `tasks_started`, `tasks_completed` / `_failed` / `_canceled` (`tasks_answered_total` by
 //! `answer`), `answered_after_gone` and `answers_undelivered` (`answers_undelivered_total` by
-//! `reason`), `heartbeats_sent`, `heartbeats_coalesced` and `heartbeats_throttled` are the sums of
-//! the metrics over their labels, for one worker.
+//! `reason`), `answers_after_lost_response`, `tasks_abandoned`, `heartbeats_sent`,
+//! `heartbeats_coalesced`, `heartbeats_throttled`, `heartbeat_timeouts` and `heartbeat_overloads`
+//! are the sums of the metrics of the same names over their labels.
 //!
 //! # Example
 //!
@@ -53,7 +58,7 @@
 //! # }
 //! ```
 
-use crate::activity::ActivityType;
+use crate::activity::{Activity, ActivityType};
 use crate::progress::CancelReason;
 
 /// Counter: PollForActivityTask calls that returned, by `result` (`task`, `empty`, `error`).
@@ -68,13 +73,17 @@ pub const TASKS_ANSWERED: &str = "swf_activity_tasks_answered_total";
 pub const ANSWERS_UNDELIVERED: &str = "swf_activity_answers_undelivered_total";
 /// Counter: answer calls retried after throttling or a transient error.
 pub const ANSWER_RETRIES: &str = "swf_activity_answer_retries_total";
+/// Counter: answers found applied after a lost response.
+pub const ANSWERS_AFTER_LOST_RESPONSE: &str = "swf_activity_answers_after_lost_response_total";
 /// Counter: activities stopped by the worker's shutdown, by `reason` (`shutdown_grace`,
 /// `forced_shutdown`).
+pub const TASKS_STOPPED_AT_SHUTDOWN: &str = "swf_activity_tasks_stopped_at_shutdown_total";
+/// Counter: activities dropped unanswered because SWF no longer took an answer.
 pub const TASKS_ABANDONED: &str = "swf_activity_tasks_abandoned_total";
 /// Histogram, seconds: from a task's start until its answer is ready.
 pub const TASK_DURATION: &str = "swf_activity_task_duration_seconds";
 /// Counter: tasks cancelled, by `reason` (`requested`, `worker_shutdown`, `task_gone`,
-/// `not_permitted`, `start_to_close_elapsed`).
+/// `not_permitted`, `start_to_close_elapsed`, `heartbeat_timeout_elapsed`).
 pub const CANCELLATIONS: &str = "swf_activity_cancellations_total";
 /// Gauge: tasks running now.
 pub const SLOTS_IN_USE: &str = "swf_activity_slots_in_use";
@@ -90,6 +99,11 @@ pub const HEARTBEAT_REPORTS_COALESCED: &str = "swf_activity_heartbeat_reports_co
 pub const HEARTBEATS_THROTTLED: &str = "swf_activity_heartbeats_throttled_total";
 /// Counter: heartbeat calls that returned an error.
 pub const HEARTBEATS_FAILED: &str = "swf_activity_heartbeats_failed_total";
+/// Counter: tasks given up because no heartbeat was answered within their heartbeat timeout.
+pub const HEARTBEAT_TIMEOUTS: &str = "swf_activity_heartbeat_timeouts_total";
+/// Counter: times the running tasks came to need more heartbeats per second than the budget
+/// refills.
+pub const HEARTBEAT_OVERLOADS: &str = "swf_activity_heartbeat_overloads_total";
 /// Gauge: heartbeats the worker's budget allows at once.
 pub const HEARTBEAT_BUDGET_TOKENS: &str = "swf_activity_heartbeat_budget_tokens";
 
@@ -115,6 +129,10 @@ struct MetricSpec {
 
 #[cfg(feature = "metrics")]
 const TASK: &[&str] = &["activity", "version"];
+#[cfg(feature = "metrics")]
+const TASK_AND_ANSWER: &[&str] = &["activity", "version", "answer"];
+#[cfg(feature = "metrics")]
+const TASK_AND_REASON: &[&str] = &["activity", "version", "reason"];
 
 /// Every metric the worker records: the module documentation's table, for the recorder.
 #[cfg(feature = "metrics")]
@@ -122,127 +140,172 @@ const TABLE: &[MetricSpec] = {
     use ::metrics::Unit::{Count, Seconds};
     use Kind::{Counter, Gauge, Histogram};
     &[
-        MetricSpec {
-            name: POLLS,
-            kind: Counter,
-            unit: Count,
-            labels: &["result"],
-            help: "PollForActivityTask calls that returned, by result (task, empty, error)",
-        },
-        MetricSpec {
-            name: POLL_DURATION,
-            kind: Histogram,
-            unit: Seconds,
-            labels: &["result"],
-            help: "How long each PollForActivityTask call took",
-        },
-        MetricSpec {
-            name: TASKS_STARTED,
-            kind: Counter,
-            unit: Count,
-            labels: TASK,
-            help: "Activity tasks started",
-        },
-        MetricSpec {
-            name: TASKS_ANSWERED,
-            kind: Counter,
-            unit: Count,
-            labels: &["activity", "version", "answer"],
-            help: "Answers SWF took, by answer (completed, failed, canceled)",
-        },
-        MetricSpec {
-            name: ANSWERS_UNDELIVERED,
-            kind: Counter,
-            unit: Count,
-            labels: &["activity", "version", "reason"],
-            help: "Answers SWF did not take: the task was gone, or an error persisted through every retry",
-        },
-        MetricSpec {
-            name: ANSWER_RETRIES,
-            kind: Counter,
-            unit: Count,
-            labels: TASK,
-            help: "Answer calls retried after throttling or a transient error",
-        },
-        MetricSpec {
-            name: TASKS_ABANDONED,
-            kind: Counter,
-            unit: Count,
-            labels: &["activity", "version", "reason"],
-            help: "Activities stopped by the worker's shutdown and answered failed",
-        },
-        MetricSpec {
-            name: TASK_DURATION,
-            kind: Histogram,
-            unit: Seconds,
-            labels: TASK,
-            help: "From a task's start until its answer is ready",
-        },
-        MetricSpec {
-            name: CANCELLATIONS,
-            kind: Counter,
-            unit: Count,
-            labels: &["activity", "version", "reason"],
-            help: "Tasks whose cancelled() resolved, by reason",
-        },
-        MetricSpec {
-            name: SLOTS_IN_USE,
-            kind: Gauge,
-            unit: Count,
-            labels: &[],
-            help: "Activity tasks running now",
-        },
-        MetricSpec {
-            name: SLOTS_FREE,
-            kind: Gauge,
-            unit: Count,
-            labels: &[],
-            help: "Further activity tasks the worker may run now",
-        },
-        MetricSpec {
-            name: HEARTBEATS_SENT,
-            kind: Counter,
-            unit: Count,
-            labels: &[],
-            help: "RecordActivityTaskHeartbeat calls made, retries included",
-        },
-        MetricSpec {
-            name: HEARTBEAT_RETRIES,
-            kind: Counter,
-            unit: Count,
-            labels: &[],
-            help: "Heartbeat calls that retried a failed one",
-        },
-        MetricSpec {
-            name: HEARTBEAT_REPORTS_COALESCED,
-            kind: Counter,
-            unit: Count,
-            labels: &[],
-            help: "Progress reports folded into a later heartbeat",
-        },
-        MetricSpec {
-            name: HEARTBEATS_THROTTLED,
-            kind: Counter,
-            unit: Count,
-            labels: &[],
-            help: "Waits for the heartbeat budget, plus heartbeats answered with ThrottlingException",
-        },
-        MetricSpec {
-            name: HEARTBEATS_FAILED,
-            kind: Counter,
-            unit: Count,
-            labels: &[],
-            help: "Heartbeat calls that returned an error",
-        },
-        MetricSpec {
-            name: HEARTBEAT_BUDGET_TOKENS,
-            kind: Gauge,
-            unit: Count,
-            labels: &[],
-            help: "Heartbeats the worker's budget allows at once",
-        },
+        row(
+            POLLS,
+            Counter,
+            Count,
+            &["result"],
+            "PollForActivityTask calls that returned, by result (task, empty, error)",
+        ),
+        row(
+            POLL_DURATION,
+            Histogram,
+            Seconds,
+            &["result"],
+            "How long each PollForActivityTask call took",
+        ),
+        row(
+            TASKS_STARTED,
+            Counter,
+            Count,
+            TASK,
+            "Activity tasks started",
+        ),
+        row(
+            TASKS_ANSWERED,
+            Counter,
+            Count,
+            TASK_AND_ANSWER,
+            "Answers SWF took, by answer (completed, failed, canceled)",
+        ),
+        row(
+            ANSWERS_UNDELIVERED,
+            Counter,
+            Count,
+            TASK_AND_REASON,
+            "Answers SWF did not take: the task was gone, or an error outlasted the retries",
+        ),
+        row(
+            ANSWER_RETRIES,
+            Counter,
+            Count,
+            TASK,
+            "Answer calls retried after throttling or a transient error",
+        ),
+        row(
+            ANSWERS_AFTER_LOST_RESPONSE,
+            Counter,
+            Count,
+            TASK,
+            "Answers found applied after a lost response",
+        ),
+        row(
+            TASKS_STOPPED_AT_SHUTDOWN,
+            Counter,
+            Count,
+            TASK_AND_REASON,
+            "Activities stopped by the worker's shutdown and answered failed",
+        ),
+        row(
+            TASKS_ABANDONED,
+            Counter,
+            Count,
+            TASK,
+            "Activities dropped unanswered because SWF no longer took an answer",
+        ),
+        row(
+            TASK_DURATION,
+            Histogram,
+            Seconds,
+            TASK,
+            "From a task's start until its answer is ready",
+        ),
+        row(
+            CANCELLATIONS,
+            Counter,
+            Count,
+            TASK_AND_REASON,
+            "Tasks whose cancelled() resolved, by reason",
+        ),
+        row(
+            SLOTS_IN_USE,
+            Gauge,
+            Count,
+            &[],
+            "Activity tasks running now",
+        ),
+        row(
+            SLOTS_FREE,
+            Gauge,
+            Count,
+            &[],
+            "Further activity tasks the worker may run now",
+        ),
+        row(
+            HEARTBEATS_SENT,
+            Counter,
+            Count,
+            &[],
+            "RecordActivityTaskHeartbeat calls made, retries included",
+        ),
+        row(
+            HEARTBEAT_RETRIES,
+            Counter,
+            Count,
+            &[],
+            "Heartbeat calls that retried a failed one",
+        ),
+        row(
+            HEARTBEAT_REPORTS_COALESCED,
+            Counter,
+            Count,
+            &[],
+            "Progress reports folded into a later heartbeat",
+        ),
+        row(
+            HEARTBEATS_THROTTLED,
+            Counter,
+            Count,
+            &[],
+            "Waits for the heartbeat budget, plus heartbeats answered with ThrottlingException",
+        ),
+        row(
+            HEARTBEATS_FAILED,
+            Counter,
+            Count,
+            &[],
+            "Heartbeat calls that returned an error",
+        ),
+        row(
+            HEARTBEAT_TIMEOUTS,
+            Counter,
+            Count,
+            &[],
+            "Tasks given up because no heartbeat was answered within their heartbeat timeout",
+        ),
+        row(
+            HEARTBEAT_OVERLOADS,
+            Counter,
+            Count,
+            &[],
+            "Times the running tasks needed more heartbeats per second than the budget refills",
+        ),
+        row(
+            HEARTBEAT_BUDGET_TOKENS,
+            Gauge,
+            Count,
+            &[],
+            "Heartbeats the worker's budget allows at once",
+        ),
     ]
 };
+
+#[cfg(feature = "metrics")]
+const fn row(
+    name: &'static str,
+    kind: Kind,
+    unit: ::metrics::Unit,
+    labels: &'static [&'static str],
+    help: &'static str,
+) -> MetricSpec {
+    MetricSpec {
+        name,
+        kind,
+        unit,
+        help,
+        labels,
+    }
+}
 
 /// Describes every metric (unit, and help text naming its labels) to the installed recorder.
 #[cfg(feature = "metrics")]
@@ -390,9 +453,9 @@ impl PollResult {
     }
 }
 
-/// Why the worker stopped an activity itself.
+/// Why the worker stopped an activity while shutting down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Abandon {
+pub(crate) enum ShutdownStop {
     /// The shutdown graces ran out.
     Grace,
     /// The shutdown was forced.
@@ -481,25 +544,43 @@ pub(crate) fn task_ran(labels: &TaskLabels, stopwatch: Stopwatch) {
     ::metrics::histogram!(TASK_DURATION, labels.with(None)).record(stopwatch.seconds());
 }
 
-/// An answer call is retried.
+/// An answer call goes out: its `attempt`th (from 1); every one after the first is a retry.
 #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
-pub(crate) fn answer_retried(labels: &TaskLabels) {
+pub(crate) fn answer_attempted(labels: &TaskLabels, attempt: u32) {
     #[cfg(feature = "metrics")]
-    ::metrics::counter!(ANSWER_RETRIES, labels.with(None)).increment(1);
+    if attempt > 1 {
+        ::metrics::counter!(ANSWER_RETRIES, labels.with(None)).increment(1);
+    }
 }
 
-/// The worker stopped an activity of `activity_type` while shutting down.
+/// The worker stopped `activity` while shutting down.
 #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
-pub(crate) fn task_abandoned(labels: &WorkerLabels, activity_type: &ActivityType, why: Abandon) {
+pub(crate) fn shutdown_stopped(labels: &WorkerLabels, activity: &dyn Activity, why: ShutdownStop) {
     #[cfg(feature = "metrics")]
     {
         let reason = match why {
-            Abandon::Grace => "shutdown_grace",
-            Abandon::Forced => "forced_shutdown",
+            ShutdownStop::Grace => "shutdown_grace",
+            ShutdownStop::Forced => "forced_shutdown",
         };
+        let activity_type = &activity.definition().activity_type;
         let labels = TaskLabels::new(labels, activity_type).with(Some(("reason", reason)));
-        ::metrics::counter!(TASKS_ABANDONED, labels).increment(1);
+        ::metrics::counter!(TASKS_STOPPED_AT_SHUTDOWN, labels).increment(1);
     }
+}
+
+/// A task's activity was dropped unanswered. Called by the worker's task counters.
+#[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+pub(crate) fn task_abandoned(labels: &TaskLabels) {
+    #[cfg(feature = "metrics")]
+    ::metrics::counter!(TASKS_ABANDONED, labels.with(None)).increment(1);
+}
+
+/// A delivered answer was found applied after a lost response. Called by the worker's task
+/// counters.
+#[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+pub(crate) fn answer_after_lost_response(labels: &TaskLabels) {
+    #[cfg(feature = "metrics")]
+    ::metrics::counter!(ANSWERS_AFTER_LOST_RESPONSE, labels.with(None)).increment(1);
 }
 
 /// What the heartbeat engine records, with its worker's labels once a worker gives them.
@@ -520,9 +601,9 @@ impl EngineMetrics {
     }
 
     #[cfg(feature = "metrics")]
-    fn count(&self, name: &'static str) {
+    fn count(&self, name: &'static str, n: u64) {
         if let Some(labels) = self.labels.get() {
-            ::metrics::counter!(name, labels.with(&[])).increment(1);
+            ::metrics::counter!(name, labels.with(&[])).increment(n);
         }
     }
 
@@ -531,29 +612,42 @@ impl EngineMetrics {
     pub(crate) fn sent(&self, retry: bool) {
         #[cfg(feature = "metrics")]
         {
-            self.count(HEARTBEATS_SENT);
+            self.count(HEARTBEATS_SENT, 1);
             if retry {
-                self.count(HEARTBEAT_RETRIES);
+                self.count(HEARTBEAT_RETRIES, 1);
             }
         }
     }
 
-    /// A report was folded into a later heartbeat.
-    pub(crate) fn coalesced(&self) {
+    /// `reports` reports were folded into the heartbeat going out.
+    #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+    pub(crate) fn coalesced(&self, reports: u64) {
         #[cfg(feature = "metrics")]
-        self.count(HEARTBEAT_REPORTS_COALESCED);
+        self.count(HEARTBEAT_REPORTS_COALESCED, reports);
     }
 
-    /// A heartbeat waits for the budget, or SWF throttled one.
+    /// A heartbeat waited for the budget, or SWF throttled one.
     pub(crate) fn throttled(&self) {
         #[cfg(feature = "metrics")]
-        self.count(HEARTBEATS_THROTTLED);
+        self.count(HEARTBEATS_THROTTLED, 1);
     }
 
     /// A heartbeat call returned an error.
     pub(crate) fn failed(&self) {
         #[cfg(feature = "metrics")]
-        self.count(HEARTBEATS_FAILED);
+        self.count(HEARTBEATS_FAILED, 1);
+    }
+
+    /// A task's heartbeat timeout elapsed without an answered heartbeat.
+    pub(crate) fn heartbeat_timeout(&self) {
+        #[cfg(feature = "metrics")]
+        self.count(HEARTBEAT_TIMEOUTS, 1);
+    }
+
+    /// The running tasks came to need more heartbeats than the budget refills.
+    pub(crate) fn overload(&self) {
+        #[cfg(feature = "metrics")]
+        self.count(HEARTBEAT_OVERLOADS, 1);
     }
 
     /// A task of `activity_type` (when known) was cancelled.
@@ -567,6 +661,7 @@ impl EngineMetrics {
                 CancelReason::TaskGone => "task_gone",
                 CancelReason::NotPermitted => "not_permitted",
                 CancelReason::StartToCloseElapsed => "start_to_close_elapsed",
+                CancelReason::HeartbeatTimeoutElapsed => "heartbeat_timeout_elapsed",
             };
             let unknown = ActivityType::from_static("", "");
             let activity_type = activity_type.unwrap_or(&unknown);

@@ -3,8 +3,8 @@
 //! A [`Worker`](crate::worker::Worker) registers its activity types when it starts (turn that off
 //! with [`WorkerBuilder::register_activity_types`](crate::worker::WorkerBuilder::register_activity_types)).
 //! SWF types are immutable: when a type already exists with other defaults than the code declares,
-//! the worker keeps the registered ones and warns with the differences; bump the version to change
-//! them.
+//! SWF keeps the registered ones, the worker times its tasks by them and warns with the
+//! differences; bump the version to change them.
 
 use std::time::Duration;
 
@@ -13,6 +13,38 @@ use aws_sdk_swf::types::{ActivityTypeConfiguration, TaskList};
 
 use crate::activity::{ActivityDefinition, ActivityType};
 use crate::sdk_errors::describe;
+use crate::timeout::Timeout;
+
+/// The timeouts SWF holds as an activity type's registered defaults: what a task of that type
+/// gets when its decider gives none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RegisteredTimeouts {
+    /// The default heartbeat timeout; `None` when none is registered.
+    pub heartbeat: Option<Timeout>,
+    /// The default start-to-close timeout; `None` when none is registered.
+    pub start_to_close: Option<Timeout>,
+}
+
+impl RegisteredTimeouts {
+    /// The defaults the code declares for the type.
+    pub fn declared(definition: &ActivityDefinition) -> Self {
+        RegisteredTimeouts {
+            heartbeat: definition.defaults.heartbeat_timeout,
+            start_to_close: definition.defaults.start_to_close_timeout,
+        }
+    }
+
+    fn from_configuration(configuration: &ActivityTypeConfiguration) -> Self {
+        RegisteredTimeouts {
+            heartbeat: configuration
+                .default_task_heartbeat_timeout()
+                .and_then(Timeout::parse_swf),
+            start_to_close: configuration
+                .default_task_start_to_close_timeout()
+                .and_then(Timeout::parse_swf),
+        }
+    }
+}
 
 /// What a registration call found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,14 +135,16 @@ pub async fn register_domain(
 const REGISTER_BURST: usize = 100;
 const REGISTER_SPACING: Duration = Duration::from_millis(25);
 
-/// Registers every activity type, `default_task_list` standing in for types that declare none.
-/// Types that exist already are described and compared; differences are logged at warn.
+/// Registers every activity type, `default_task_list` standing in for types that declare none,
+/// and returns the timeouts SWF holds for each. Types that exist already are described and
+/// compared; differences are logged at warn.
 pub(crate) async fn register_activity_types(
     client: &Client,
     domain: &str,
     default_task_list: &str,
     definitions: &[&ActivityDefinition],
-) -> Result<(), (ActivityType, RegistrationError)> {
+) -> Result<Vec<(ActivityType, RegisteredTimeouts)>, (ActivityType, RegistrationError)> {
+    let mut registered = Vec::with_capacity(definitions.len());
     for (index, definition) in definitions.iter().enumerate() {
         if index >= REGISTER_BURST {
             tokio::time::sleep(REGISTER_SPACING).await;
@@ -118,11 +152,31 @@ pub(crate) async fn register_activity_types(
         let outcome = register_activity_type(client, domain, default_task_list, definition)
             .await
             .map_err(|e| (definition.activity_type.clone(), e))?;
-        if outcome == Registration::AlreadyExisted {
-            compare_registered(client, domain, default_task_list, definition).await;
-        }
+        let timeouts = match outcome {
+            Registration::Registered => RegisteredTimeouts::declared(definition),
+            Registration::AlreadyExisted => {
+                compare_registered(client, domain, default_task_list, definition).await
+            }
+        };
+        registered.push((definition.activity_type.clone(), timeouts));
     }
-    Ok(())
+    Ok(registered)
+}
+
+/// Describes every activity type (for a worker that does not register them) and returns the
+/// timeouts SWF holds for each; differences from the code are logged at warn.
+pub(crate) async fn describe_activity_types(
+    client: &Client,
+    domain: &str,
+    default_task_list: &str,
+    definitions: &[&ActivityDefinition],
+) -> Vec<(ActivityType, RegisteredTimeouts)> {
+    let mut registered = Vec::with_capacity(definitions.len());
+    for definition in definitions {
+        let timeouts = compare_registered(client, domain, default_task_list, definition).await;
+        registered.push((definition.activity_type.clone(), timeouts));
+    }
+    registered
 }
 
 async fn register_activity_type(
@@ -202,18 +256,21 @@ fn declared_configuration(
         .build()
 }
 
+/// Describes the type, warns about defaults that differ from the code's, and returns the
+/// timeouts SWF holds (the code's when it cannot be described).
 async fn compare_registered(
     client: &Client,
     domain: &str,
     default_task_list: &str,
     definition: &ActivityDefinition,
-) {
+) -> RegisteredTimeouts {
+    let declared = RegisteredTimeouts::declared(definition);
     let activity_type = aws_sdk_swf::types::ActivityType::builder()
         .name(definition.activity_type.name.as_ref())
         .version(definition.activity_type.version.as_ref())
         .build();
     let Ok(activity_type) = activity_type else {
-        return;
+        return declared;
     };
     let described = client
         .describe_activity_type()
@@ -233,19 +290,30 @@ async fn compare_registered(
                 output.configuration(),
                 registered_description.as_deref(),
             );
+            let registered = output
+                .configuration()
+                .map_or_else(RegisteredTimeouts::default, |configuration| {
+                    RegisteredTimeouts::from_configuration(configuration)
+                });
             if !differences.is_empty() {
                 tracing::warn!(
                     activity_type = %definition.activity_type,
                     differences = %differences.join("; "),
-                    "activity type is registered with other defaults than the code declares; SWF keeps the registered ones: register a new version to change them"
+                    heartbeat_timeout = %registered.heartbeat.map_or_else(|| "none".to_owned(), |t| t.to_string()),
+                    start_to_close_timeout = %registered.start_to_close.map_or_else(|| "none".to_owned(), |t| t.to_string()),
+                    "activity type is registered with other defaults than the code declares; SWF keeps the registered ones and the worker times tasks by them: register a new version to change them"
                 );
             }
+            registered
         }
-        Err(err) => tracing::warn!(
-            activity_type = %definition.activity_type,
-            error = %describe(&err),
-            "could not describe an existing activity type to compare its defaults"
-        ),
+        Err(err) => {
+            tracing::warn!(
+                activity_type = %definition.activity_type,
+                error = %describe(&err),
+                "could not describe the activity type; timing its tasks by the defaults the code declares"
+            );
+            declared
+        }
     }
 }
 

@@ -95,6 +95,41 @@ fn classify_code(code: &str, status: Option<u16>) -> ErrorClass {
     }
 }
 
+/// A per-call configuration with the SDK's retries turned off, for calls the worker retries
+/// itself (answers, heartbeats, polls) with its own backoff, deadlines and budget.
+pub(crate) fn single_attempt() -> aws_sdk_swf::config::Builder {
+    aws_sdk_swf::config::Builder::default()
+        .retry_config(aws_sdk_swf::config::retry::RetryConfig::disabled())
+}
+
+/// Whether a failed call may have reached SWF and been applied although no answer came back: a
+/// timeout, a broken connection or a 5xx. A refused connection or a 4xx answer means it was not.
+pub(crate) fn may_have_been_applied<E>(err: &SdkError<E, HttpResponse>) -> bool {
+    match err {
+        SdkError::ServiceError(service) => service.raw().status().as_u16() >= 500,
+        SdkError::DispatchFailure(failure) => {
+            !failure.as_connector_error().is_some_and(connection_refused)
+        }
+        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => true,
+        _ => false,
+    }
+}
+
+/// Whether the connection was refused: nothing was sent.
+fn connection_refused(error: &aws_sdk_swf::error::ConnectorError) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(err) = source {
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
 /// The error with its whole chain of causes, for logs and error messages.
 pub(crate) fn describe<E: std::error::Error + 'static>(err: &SdkError<E, HttpResponse>) -> String {
     DisplayErrorContext(err).to_string()

@@ -137,10 +137,14 @@ async fn tasks_nearest_their_deadline_go_first() {
         start_to_close_timeout: None,
         mode: HeartbeatMode::Auto,
     };
-    // Started together, all due at once; the bucket lets one through a second.
-    let _relaxed = engine.start_task(task(0), schedule(600));
-    let _urgent = engine.start_task(task(1), schedule(5));
-    let _middle = engine.start_task(task(2), schedule(60));
+    // Started together and reporting at once, all due at once; the bucket lets one through a
+    // second.
+    let relaxed = engine.start_task(task(0), schedule(600));
+    let urgent = engine.start_task(task(1), schedule(5));
+    let middle = engine.start_task(task(2), schedule(60));
+    for handle in [&relaxed, &urgent, &middle] {
+        handle.progress().report("started").unwrap();
+    }
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let order: Vec<String> = recorder
         .calls

@@ -115,7 +115,7 @@ async fn oversized_details_are_refused_and_the_previous_ones_sent() {
 async fn manual_mode_only_heartbeats_after_reports() {
     let quiet_then_reporting = activity(|progress, _| {
         Box::pin(async move {
-            tokio::time::sleep(secs(30)).await;
+            tokio::time::sleep(secs(5)).await;
             for step in 0..3_u32 {
                 progress.report(&step)?;
                 tokio::time::sleep(secs(1)).await;
@@ -130,18 +130,54 @@ async fn manual_mode_only_heartbeats_after_reports() {
         .run(&quiet_then_reporting, None)
         .await;
     let times: Vec<Duration> = run.heartbeats.iter().map(|h| h.at).collect();
-    // Nothing for 30 s, the first report at once, the later two folded into one 8 s later,
-    // then nothing: a stuck manual activity would time out.
-    assert_eq!(times, [secs(30), secs(38)]);
+    // Nothing for 5 s, the first report at once, the later two folded into one 8 s later,
+    // then nothing: the stuck manual activity times out, and once its heartbeat timeout (plus
+    // the 2 s margin) has passed since the last heartbeat, it is told so.
+    assert_eq!(times, [secs(5), secs(13)]);
     assert_eq!(run.heartbeat_details(), [Some("0"), Some("2")]);
+    assert_eq!(
+        run.cancel_reason,
+        Some(CancelReason::HeartbeatTimeoutElapsed)
+    );
 
-    // The same activity in auto mode is kept alive throughout.
+    // The same activity in auto mode is kept alive throughout, from one interval after its
+    // first report.
     let run = ActivityEnvironment::new()
         .heartbeat_timeout(Some(secs(10)))
         .run(&quiet_then_reporting, None)
         .await;
     let times: Vec<u64> = run.heartbeats.iter().map(|h| h.at.as_secs()).collect();
-    assert_eq!(times, [0, 8, 16, 24, 30, 38, 46, 54, 62]);
+    assert_eq!(times, [5, 13, 21, 29, 37]);
+    assert_eq!(run.cancel_reason, None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn auto_mode_sends_no_heartbeat_before_the_first_interval() {
+    let quiet = activity(|_, _| {
+        Box::pin(async move {
+            tokio::time::sleep(secs(20)).await;
+            Ok(None)
+        })
+    });
+    let run = ActivityEnvironment::new()
+        .heartbeat_timeout(Some(secs(10)))
+        .run(&quiet, None)
+        .await;
+    let times: Vec<u64> = run.heartbeats.iter().map(|h| h.at.as_secs()).collect();
+    assert_eq!(times, [8, 16]);
+
+    // A task that ends within its first interval sends nothing at all.
+    let brief = activity(|_, _| {
+        Box::pin(async move {
+            tokio::time::sleep(secs(7)).await;
+            Ok(None)
+        })
+    });
+    let run = ActivityEnvironment::new()
+        .heartbeat_timeout(Some(secs(10)))
+        .run(&brief, None)
+        .await;
+    assert!(run.heartbeats.is_empty(), "{:?}", run.heartbeats);
 }
 
 #[tokio::test(start_paused = true)]
@@ -163,7 +199,7 @@ async fn without_heartbeat_timeout_heartbeats_check_for_cancellation() {
         }
     );
     let times: Vec<u64> = run.heartbeats.iter().map(|h| h.at.as_secs()).collect();
-    assert_eq!(times, [0, 30, 60, 90, 120]);
+    assert_eq!(times, [30, 60, 90, 120]);
     assert_eq!(run.elapsed, secs(120));
 
     // Manual mode cannot time out without a heartbeat timeout, so cancel checks still go out.
@@ -204,9 +240,9 @@ async fn flush_sends_at_once_and_reports_cancellation() {
         }
     );
     let times: Vec<u64> = run.heartbeats.iter().map(|h| h.at.as_secs()).collect();
-    assert_eq!(times, [0, 1, 2, 3]);
+    assert_eq!(times, [1, 2, 3]);
     assert_eq!(
-        run.heartbeats[3].reply,
+        run.heartbeats[2].reply,
         HeartbeatReply::Accepted {
             cancel_requested: true
         }
@@ -231,7 +267,7 @@ async fn start_to_close_elapsed_cancels_and_stops_heartbeats() {
         .await;
     assert_eq!(run.cancel_reason, Some(CancelReason::StartToCloseElapsed));
     let times: Vec<u64> = run.heartbeats.iter().map(|h| h.at.as_secs()).collect();
-    assert_eq!(times, [0, 8, 16]);
+    assert_eq!(times, [8, 16]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -259,6 +295,6 @@ async fn reports_from_spawned_tasks_and_clones_reach_the_same_heartbeats() {
         .run(&fan_out, None)
         .await;
     let details = run.heartbeat_details();
-    assert_eq!(details[1], Some("helper 0"));
+    assert_eq!(details[0], Some("helper 0"));
     assert_eq!(details.last().copied().flatten(), Some("helper 3"));
 }

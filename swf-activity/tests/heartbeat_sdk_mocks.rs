@@ -26,7 +26,11 @@ fn answer(cancel_requested: bool) -> RecordActivityTaskHeartbeatOutput {
 fn start(rules: &[&Rule]) -> (HeartbeatEngine, TaskHeartbeat) {
     let client = mock_client!(aws_sdk_swf, RuleMode::Sequential, rules, |b| b
         .retry_config(RetryConfig::disabled()));
-    let engine = HeartbeatEngine::on_current_runtime(Arc::new(client), HeartbeatConfig::default());
+    let config = HeartbeatConfig {
+        first_beat_jitter: 0.0,
+        ..HeartbeatConfig::default()
+    };
+    let engine = HeartbeatEngine::on_current_runtime(Arc::new(client), config);
     let task = ActivityTask::new(
         "mock-token",
         ActivityType::from_static("Mocked", "1"),
@@ -87,6 +91,7 @@ async fn unknown_resource_fault_resolves_task_gone_and_stops_heartbeats() {
     let begin = Instant::now();
     let (engine, heartbeat) = start(&[&rule]);
     let progress = heartbeat.progress();
+    progress.report("working").unwrap();
     assert_eq!(progress.cancelled_owned().await, CancelReason::TaskGone);
     assert_eq!(begin.elapsed(), Duration::from_secs(8));
     tokio::time::sleep(Duration::from_secs(100)).await;
@@ -114,6 +119,7 @@ async fn operation_not_permitted_resolves_not_permitted_and_stops_heartbeats() {
     });
     let (_engine, heartbeat) = start(&[&rule]);
     let progress = heartbeat.progress();
+    progress.report("working").unwrap();
     assert_eq!(progress.cancelled().await, CancelReason::NotPermitted);
     tokio::time::sleep(Duration::from_secs(100)).await;
     assert_eq!(rule.num_calls(), 1);
@@ -189,6 +195,7 @@ async fn a_hung_call_times_out_and_is_retried() {
             mode: HeartbeatMode::Auto,
         },
     );
+    heartbeat.progress().report("working").unwrap();
     tokio::time::sleep(Duration::from_secs(7)).await;
     let stats = engine.stats();
     assert!(stats.failed >= 2 && stats.retried >= 2, "{stats:?}");

@@ -56,17 +56,17 @@ impl Activity for UntilCancelled {
 
 #[tokio::test(start_paused = true)]
 async fn registered_defaults_apply_and_the_task_goes_away() {
-    // Registered heartbeat timeout 5 s: a heartbeat at once, the first report at 1 s, then
-    // every 4 s. The task is gone after three heartbeats.
+    // Registered heartbeat timeout 5 s: nothing at the start, the first report at 1 s at once,
+    // then every 4 s. The task is gone after three heartbeats.
     let run = ActivityEnvironment::new()
         .task_gone(Trigger::AfterHeartbeats(3))
         .run(&UntilCancelled, None)
         .await;
     let times: Vec<u64> = run.heartbeats.iter().map(|h| h.at.as_secs()).collect();
-    assert_eq!(times, [0, 1, 5, 9]);
+    assert_eq!(times, [1, 5, 9, 13]);
     assert_eq!(run.heartbeats[3].reply, HeartbeatReply::TaskGone);
     assert_eq!(run.cancel_reason, Some(CancelReason::TaskGone));
-    // The answer at 9 s and the activity's ninth step fall on the same instant.
+    // The answer at 13 s and the activity's thirteenth step fall on the same instant.
     match &run.outcome {
         ActivityOutcome::Canceled {
             details: Some(details),
@@ -85,7 +85,7 @@ async fn not_permitted_at_a_time() {
         .run(&UntilCancelled, None)
         .await;
     let times: Vec<u64> = run.heartbeats.iter().map(|h| h.at.as_secs()).collect();
-    assert_eq!(times, [0, 1, 9, 17]);
+    assert_eq!(times, [1, 9, 17]);
     assert_eq!(run.cancel_reason, Some(CancelReason::NotPermitted));
     assert_eq!(run.elapsed, Duration::from_secs(17));
 }

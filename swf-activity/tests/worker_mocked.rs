@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use aws_sdk_swf::Client;
 use aws_sdk_swf::config::retry::RetryConfig;
-use aws_sdk_swf::operation::describe_activity_type::DescribeActivityTypeOutput;
+use aws_sdk_swf::operation::describe_activity_type::{
+    DescribeActivityTypeError, DescribeActivityTypeOutput,
+};
 use aws_sdk_swf::operation::poll_for_activity_task::{
     PollForActivityTaskError, PollForActivityTaskOutput,
 };
@@ -187,8 +189,19 @@ fn answering_client(tasks: Vec<PollForActivityTaskOutput>, answers: &Answers) ->
     client(&rules)
 }
 
+/// A client answering by `rules`; a worker that does not register its types describes them,
+/// and unless a rule says otherwise they are not registered (it then uses the code's defaults).
 fn client(rules: &[&Rule]) -> Client {
-    mock_client!(aws_sdk_swf, RuleMode::MatchAny, rules, |c| c
+    let not_registered = mock!(aws_sdk_swf::Client::describe_activity_type).then_error(|| {
+        DescribeActivityTypeError::UnknownResourceFault(
+            UnknownResourceFault::builder()
+                .message("Unknown type")
+                .build(),
+        )
+    });
+    let mut rules = rules.to_vec();
+    rules.push(&not_registered);
+    mock_client!(aws_sdk_swf, RuleMode::MatchAny, &rules, |c| c
         .retry_config(RetryConfig::disabled()))
 }
 
@@ -441,8 +454,8 @@ async fn poll_errors_back_off_then_polling_goes_on() {
     run_until_answered(&worker, move || !completed.all().is_empty())
         .await
         .unwrap();
-    // Three failures back off at least 100 + 200 + 400 ms (the lower halves of their jitter).
-    assert!(started.elapsed() >= Duration::from_millis(700));
+    // Three failures back off at least 25 + 50 + 100 ms (the lower halves of their jitter).
+    assert!(started.elapsed() >= Duration::from_millis(175));
     assert_eq!(answers.completed.all().len(), 1);
 }
 

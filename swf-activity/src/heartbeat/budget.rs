@@ -27,37 +27,77 @@ impl Default for HeartbeatBudget {
     }
 }
 
-/// The bucket itself, owned by the scheduler.
+/// The bucket itself, owned by the scheduler. Its refill rate halves when SWF answers
+/// ThrottlingException (the quota is the account's, shared with other workers) and climbs back to
+/// the configured rate over about [`RECOVERY`].
 #[derive(Debug)]
 pub(crate) struct TokenBucket {
     capacity: f64,
+    /// The configured refill rate.
+    target: f64,
+    /// The refill rate in force.
     per_second: f64,
     tokens: f64,
     updated: Instant,
+    /// When the rate was last halved.
+    backed_off: Option<Instant>,
 }
+
+/// How long the refill rate takes to climb from nothing back to the configured rate.
+const RECOVERY: Duration = Duration::from_secs(20);
+/// The refill rate never falls below this, per second.
+const FLOOR_PER_SECOND: f64 = 1.0;
 
 impl TokenBucket {
     /// A full bucket.
     pub(crate) fn new(budget: HeartbeatBudget, now: Instant) -> Self {
         let capacity = f64::from(budget.burst.max(1));
+        let per_second = f64::from(budget.refill_per_second.max(1));
         TokenBucket {
             capacity,
-            per_second: f64::from(budget.refill_per_second.max(1)),
+            target: per_second,
+            per_second,
             tokens: capacity,
             updated: now,
+            backed_off: None,
         }
     }
 
     fn refill(&mut self, now: Instant) {
         let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
         self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
+        if self.per_second < self.target {
+            let climb = self.target * elapsed / RECOVERY.as_secs_f64();
+            self.per_second = (self.per_second + climb).min(self.target);
+        }
         self.updated = now;
     }
 
-    /// The tokens the bucket would hold at `now`, without taking any.
-    pub(crate) fn tokens_at(&self, now: Instant) -> f64 {
-        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
-        (self.tokens + elapsed * self.per_second).min(self.capacity)
+    /// SWF answered ThrottlingException: halve the refill rate (at most once a second, so a burst
+    /// of throttled answers counts once) and drop the tokens saved up.
+    pub(crate) fn back_off(&mut self, now: Instant) {
+        self.refill(now);
+        if self
+            .backed_off
+            .is_some_and(|at| now.saturating_duration_since(at) < Duration::from_secs(1))
+        {
+            return;
+        }
+        self.backed_off = Some(now);
+        self.per_second = (self.per_second / 2.0).max(FLOOR_PER_SECOND.min(self.target));
+        self.tokens = self.tokens.min(1.0);
+    }
+
+    /// The tokens held now.
+    pub(crate) fn tokens(&mut self, now: Instant) -> f64 {
+        self.refill(now);
+        self.tokens
+    }
+
+    /// The refill rate in force, per second.
+    pub(crate) fn rate(&mut self, now: Instant) -> f64 {
+        self.refill(now);
+        self.per_second
     }
 
     /// Takes one token, or says when the next one will be there.
@@ -95,5 +135,27 @@ mod tests {
         assert_eq!(next - now, Duration::from_millis(100));
         assert!(bucket.try_take(next).is_ok());
         assert!(bucket.try_take(next).is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttling_halves_the_rate_which_recovers_gradually() {
+        let now = Instant::now();
+        let mut bucket = TokenBucket::new(
+            HeartbeatBudget {
+                burst: 10,
+                refill_per_second: 100,
+            },
+            now,
+        );
+        bucket.back_off(now);
+        assert_eq!(bucket.rate(now), 50.0);
+        // A second throttle within the same second counts once.
+        bucket.back_off(now + Duration::from_millis(500));
+        assert!(bucket.rate(now + Duration::from_millis(500)) < 55.0);
+        bucket.back_off(now + Duration::from_millis(1500));
+        let low = bucket.rate(now + Duration::from_millis(1500));
+        assert!(low < 30.0, "{low}");
+        let later = now + Duration::from_millis(1500) + RECOVERY;
+        assert_eq!(bucket.rate(later), 100.0);
     }
 }

@@ -97,7 +97,9 @@
 mod budget;
 mod engine;
 mod schedule;
+mod scheduler;
 pub(crate) mod signal;
+pub(crate) mod state;
 mod task;
 mod transport;
 
@@ -107,11 +109,12 @@ pub use budget::HeartbeatBudget;
 pub use engine::HeartbeatEngine;
 pub use schedule::TaskSchedule;
 pub use signal::HeartbeatStats;
+pub(crate) use task::Rescheduler;
 pub use task::TaskHeartbeat;
 pub use transport::{HeartbeatAnswer, HeartbeatError, HeartbeatTransport};
 
 /// How a worker's heartbeat engine paces heartbeats.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct HeartbeatConfig {
     /// The longest time between two heartbeats of a task with a heartbeat timeout (default 60 s).
     pub max_interval: Duration,
@@ -123,6 +126,17 @@ pub struct HeartbeatConfig {
     /// How long one heartbeat call may take before it counts as a transient failure and is
     /// retried (default 20 s). Keeps a hung connection from silencing a task.
     pub call_timeout: Duration,
+    /// Heartbeat calls in flight at once, at most (default 64): bounds the connections a worker
+    /// opens however many tasks fall due together.
+    pub max_in_flight: usize,
+    /// The share of the first interval by which a task's first keep-alive may come early, chosen
+    /// at random per task (default 0.2: between 0.8 and 1 interval after the start), so tasks that
+    /// start together do not heartbeat together. 0 makes heartbeat times exact.
+    pub first_beat_jitter: f64,
+    /// Slack added to a deadline the worker computes itself (start-to-close, and last answered
+    /// heartbeat + heartbeat timeout) before acting on it (default 2 s), so clock skew and network
+    /// delay never make the worker give up on a task SWF would still accept.
+    pub deadline_margin: Duration,
 }
 
 impl Default for HeartbeatConfig {
@@ -132,6 +146,14 @@ impl Default for HeartbeatConfig {
             cancel_check_interval: Duration::from_secs(30),
             budget: HeartbeatBudget::default(),
             call_timeout: Duration::from_secs(20),
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            first_beat_jitter: 0.2,
+            deadline_margin: DEFAULT_DEADLINE_MARGIN,
         }
     }
 }
+
+/// Default cap on heartbeat calls in flight.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
+/// Default slack before acting on a locally computed deadline.
+pub const DEFAULT_DEADLINE_MARGIN: Duration = Duration::from_secs(2);

@@ -51,6 +51,18 @@ pub trait HeartbeatTransport: Send + Sync + 'static {
     ) -> BoxFuture<'static, Result<HeartbeatAnswer, HeartbeatError>>;
 }
 
+impl<T: HeartbeatTransport + ?Sized> HeartbeatTransport for std::sync::Arc<T> {
+    fn record_heartbeat(
+        &self,
+        task_token: String,
+        details: Option<String>,
+    ) -> BoxFuture<'static, Result<HeartbeatAnswer, HeartbeatError>> {
+        (**self).record_heartbeat(task_token, details)
+    }
+}
+
+/// Failed heartbeats are retried by the engine, within the task's deadline and the worker's
+/// budget; the SDK's own retries would only add blind waits.
 impl HeartbeatTransport for aws_sdk_swf::Client {
     fn record_heartbeat(
         &self,
@@ -60,7 +72,9 @@ impl HeartbeatTransport for aws_sdk_swf::Client {
         let call = self
             .record_activity_task_heartbeat()
             .task_token(task_token)
-            .set_details(details);
+            .set_details(details)
+            .customize()
+            .config_override(crate::sdk_errors::single_attempt());
         Box::pin(async move {
             match call.send().await {
                 Ok(output) => Ok(HeartbeatAnswer {

@@ -34,6 +34,7 @@ use serde::Serialize;
 
 use crate::details::render_details;
 use crate::error::ActivityError;
+use crate::heartbeat::state::Heart;
 use crate::limits::HEARTBEAT_DETAILS_MAX_CHARS;
 use crate::task::ActivityTask;
 
@@ -54,6 +55,10 @@ pub enum CancelReason {
     NotPermitted,
     /// The start-to-close deadline passed: nothing the activity does now can be recorded.
     StartToCloseElapsed,
+    /// No heartbeat was answered within the task's heartbeat timeout (plus the worker's deadline
+    /// margin), for example because SWF could not be reached: SWF has timed the task out and
+    /// nothing the activity does now can be recorded.
+    HeartbeatTimeoutElapsed,
     /// The worker is shutting down.
     WorkerShutdown,
 }
@@ -74,6 +79,7 @@ impl fmt::Display for CancelReason {
             CancelReason::TaskGone => "task gone (timed out or closed elsewhere)",
             CancelReason::NotPermitted => "operation not permitted on this task",
             CancelReason::StartToCloseElapsed => "start-to-close timeout elapsed",
+            CancelReason::HeartbeatTimeoutElapsed => "heartbeat timeout elapsed",
             CancelReason::WorkerShutdown => "worker shutting down",
         })
     }
@@ -129,7 +135,7 @@ impl Progress {
     /// function directly.
     pub fn detached() -> Self {
         Progress {
-            state: Arc::new(TaskState::new(None, None)),
+            state: Arc::new(TaskState::new(None, None, Heart::detached())),
         }
     }
 
@@ -175,28 +181,17 @@ impl Progress {
                 limit: HEARTBEAT_DETAILS_MAX_CHARS,
             });
         }
-        let (coalesced, wake) = {
-            let mut beat = self.state.beat();
-            let coalesced = beat.version > beat.sent_version;
-            beat.details = Some(text);
-            beat.version += 1;
-            (coalesced, std::mem::take(&mut beat.wake_on_report))
-        };
-        if let Some(signal) = &self.state.signal {
-            if coalesced {
-                signal.stats.count_coalesced();
-                tracing::trace!(task = %self.state.fingerprint(), "progress coalesced");
-            }
-            if wake {
-                signal.wake.notify_one();
-            }
+        // Only this task's state is written: reports from many tasks never contend.
+        let wake = self.state.heart().report(text);
+        if wake {
+            self.state.wake_engine();
         }
         Ok(())
     }
 
     /// The latest details accepted by [`report`](Self::report), sent or not.
     pub fn last_details(&self) -> Option<String> {
-        self.state.beat().details.clone()
+        self.state.heart().details().map(str::to_owned)
     }
 
     /// Sends a heartbeat now with the latest details (as soon as the worker's heartbeat budget
@@ -224,22 +219,16 @@ impl Progress {
     ///
     /// Cancel-safe: dropping the future loses nothing; the heartbeat it asked for is still sent.
     pub async fn flush(&self) -> Result<(), CancelReason> {
-        let Some(signal) = &self.state.signal else {
+        if self.state.link.is_none() {
             return Ok(());
-        };
+        }
         if let Some(reason) = self.state.reason() {
             return Err(reason);
         }
-        let wanted = {
-            let mut beat = self.state.beat();
-            if beat.stopped {
-                return Ok(());
-            }
-            let wanted = beat.next_seq;
-            beat.flush_wanted = beat.flush_wanted.max(wanted);
-            wanted
+        let Some(wanted) = self.state.heart().request_flush() else {
+            return Ok(());
         };
-        signal.wake.notify_one();
+        self.state.wake_engine();
         loop {
             let notified = self.state.beat_notify.notified();
             tokio::pin!(notified);
@@ -248,11 +237,8 @@ impl Progress {
             if let Some(reason) = self.state.reason() {
                 return Err(reason);
             }
-            {
-                let beat = self.state.beat();
-                if beat.answered_seq >= wanted || beat.stopped {
-                    return Ok(());
-                }
+            if self.state.heart().flushed(wanted) {
+                return Ok(());
             }
             notified.await;
         }

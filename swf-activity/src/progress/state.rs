@@ -2,14 +2,29 @@
 //! [`TaskHeartbeat`](crate::heartbeat::TaskHeartbeat) and the heartbeat engine.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use tokio::sync::Notify;
-use tokio::time::Instant;
 
 use super::CancelReason;
 use crate::heartbeat::signal::EngineSignal;
+use crate::heartbeat::state::Heart;
 use crate::task::ActivityTask;
+
+/// How a task reaches its engine.
+#[derive(Debug)]
+pub(crate) struct EngineLink {
+    pub(crate) signal: Arc<EngineSignal>,
+    /// The task's number in the engine.
+    pub(crate) id: u64,
+}
+
+impl EngineLink {
+    /// Asks the scheduler to look at this task again.
+    pub(crate) fn wake(&self) {
+        self.signal.mark_dirty(self.id);
+    }
+}
 
 /// Everything about one task that more than one party reads or writes.
 #[derive(Debug)]
@@ -17,83 +32,38 @@ pub(crate) struct TaskState {
     /// The task, or `None` for a detached handle.
     pub(crate) task: Option<ActivityTask>,
     /// How to reach the engine; `None` for a detached handle.
-    pub(crate) signal: Option<Arc<EngineSignal>>,
-    beat: Mutex<BeatState>,
+    pub(crate) link: Option<EngineLink>,
+    heart: Mutex<Heart>,
     reason: Mutex<Option<CancelReason>>,
     /// Set (after `reason`) once the task is cancelled: lets readers skip the lock.
     cancelled: AtomicBool,
+    /// Why SWF will no longer accept an answer for the task, once that is certain.
+    unanswerable: OnceLock<CancelReason>,
     /// Woken (all waiters) when the task is cancelled.
     pub(crate) cancel_notify: Arc<Notify>,
     /// Woken (all waiters) when a heartbeat is answered, the task stops or is cancelled.
     pub(crate) beat_notify: Notify,
 }
 
-/// Progress details and heartbeat bookkeeping, guarded by one lock.
-#[derive(Debug)]
-pub(crate) struct BeatState {
-    /// The latest reported details.
-    pub(crate) details: Option<String>,
-    /// Counts reports; `sent_version` is the value a heartbeat last carried.
-    pub(crate) version: u64,
-    /// The `version` the last heartbeat carried (0: no report sent yet).
-    pub(crate) sent_version: u64,
-    /// The engine asked to be woken by the next report (nothing is pending and a report would
-    /// change its plan).
-    pub(crate) wake_on_report: bool,
-    /// A flush waits for the heartbeat with this sequence number (0: none).
-    pub(crate) flush_wanted: u64,
-    /// The sequence number the next heartbeat gets (starts at 1).
-    pub(crate) next_seq: u64,
-    /// The sequence number of the last heartbeat that was answered successfully.
-    pub(crate) answered_seq: u64,
-    /// No more heartbeats for this task: finished, gone, not permitted or past start-to-close.
-    pub(crate) stopped: bool,
-    /// A heartbeat call is outstanding.
-    pub(crate) in_flight: bool,
-    /// When the last heartbeat call started.
-    pub(crate) last_sent: Option<Instant>,
-    /// When the last heartbeat that was answered successfully started.
-    pub(crate) last_success: Option<Instant>,
-    /// A failed heartbeat is retried at this instant.
-    pub(crate) retry_at: Option<Instant>,
-    /// Failed attempts in a row.
-    pub(crate) attempts: u32,
-    /// The task is due but waits for the budget (counted once per wait).
-    pub(crate) waiting_for_budget: bool,
-}
-
 impl TaskState {
-    pub(crate) fn new(task: Option<ActivityTask>, signal: Option<Arc<EngineSignal>>) -> Self {
+    pub(crate) fn new(task: Option<ActivityTask>, link: Option<EngineLink>, heart: Heart) -> Self {
         TaskState {
             task,
-            signal,
-            beat: Mutex::new(BeatState {
-                details: None,
-                version: 0,
-                sent_version: 0,
-                wake_on_report: false,
-                flush_wanted: 0,
-                next_seq: 1,
-                answered_seq: 0,
-                stopped: false,
-                in_flight: false,
-                last_sent: None,
-                last_success: None,
-                retry_at: None,
-                attempts: 0,
-                waiting_for_budget: false,
-            }),
+            link,
+            heart: Mutex::new(heart),
             reason: Mutex::new(None),
             cancelled: AtomicBool::new(false),
+            unanswerable: OnceLock::new(),
             cancel_notify: Arc::new(Notify::new()),
             beat_notify: Notify::new(),
         }
     }
 
-    /// Locks the heartbeat bookkeeping. A panic elsewhere while holding the lock leaves the data
-    /// consistent field by field, so a poisoned lock is used as it is.
-    pub(crate) fn beat(&self) -> MutexGuard<'_, BeatState> {
-        self.beat.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Locks the heartbeat state machine. A panic elsewhere while holding the lock leaves it
+    /// consistent (every transition is a few plain assignments), so a poisoned lock is used as it
+    /// is.
+    pub(crate) fn heart(&self) -> MutexGuard<'_, Heart> {
+        self.heart.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Why the task was cancelled, if it was.
@@ -116,7 +86,7 @@ impl TaskState {
             // Published before the wake-ups below, so every woken waiter sees it.
             self.cancelled.store(true, Ordering::Release);
         }
-        EngineSignal::count_cancelled(self.signal.as_deref(), self.task.as_ref(), reason);
+        EngineSignal::count_cancelled(self.link.as_ref(), self.task.as_ref(), reason);
         tracing::debug!(
             task = %self.fingerprint(),
             reason = ?reason,
@@ -127,12 +97,50 @@ impl TaskState {
         true
     }
 
-    /// Marks the task stopped (no more heartbeats) and wakes whoever waits on it.
+    /// SWF will accept nothing more for the task (gone, not permitted, or past a deadline): stops
+    /// its heartbeats, records why and cancels it with that reason (unless it was cancelled
+    /// already).
+    pub(crate) fn expire(&self, reason: CancelReason) {
+        let _ = self.unanswerable.set(reason);
+        self.stop();
+        if !self.cancel(reason) {
+            // Already cancelled for another reason: still wake those waiting for this news.
+            self.cancel_notify.notify_waiters();
+        }
+    }
+
+    /// Why SWF will no longer accept an answer for the task, if that is certain.
+    pub(crate) fn unanswerable(&self) -> Option<CancelReason> {
+        self.unanswerable.get().copied()
+    }
+
+    /// Resolves once SWF will no longer accept an answer for the task, with the reason.
+    pub(crate) async fn until_unanswerable(&self) -> CancelReason {
+        loop {
+            let notified = self.cancel_notify.notified();
+            tokio::pin!(notified);
+            // Registered before the check, so an expiry in between is not missed.
+            notified.as_mut().enable();
+            if let Some(reason) = self.unanswerable() {
+                return reason;
+            }
+            notified.await;
+        }
+    }
+
+    /// Stops the task's heartbeats and wakes whoever waits on it.
     pub(crate) fn stop(&self) {
-        self.beat().stopped = true;
+        let stopped_now = self.heart().stop();
         self.beat_notify.notify_waiters();
-        if let Some(signal) = &self.signal {
-            signal.wake.notify_one();
+        if stopped_now && let Some(link) = &self.link {
+            link.wake();
+        }
+    }
+
+    /// Asks the scheduler to look at this task again.
+    pub(crate) fn wake_engine(&self) {
+        if let Some(link) = &self.link {
+            link.wake();
         }
     }
 

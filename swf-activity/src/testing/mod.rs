@@ -45,17 +45,18 @@
 //! }
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
-//! // Runs to the end: one heartbeat at the start, then one every 8 s (0.8 x 10 s).
+//! // Runs to the end: the first report goes out at once (1 s), then one heartbeat every 8 s
+//! // (0.8 x 10 s) with the latest report.
 //! let env = ActivityEnvironment::new().heartbeat_timeout(Some(Duration::from_secs(10)));
 //! let run = env.run(&Count, Some("20".to_owned())).await;
 //! assert_eq!(run.result_json::<u32>().unwrap(), 20);
 //! let times: Vec<u64> = run.heartbeats.iter().map(|h| h.at.as_secs()).collect();
-//! assert_eq!(times, [0, 1, 9, 17]);
-//! assert_eq!(run.heartbeats[1].details.as_deref(), Some("1"));
+//! assert_eq!(times, [1, 9, 17]);
+//! assert_eq!(run.heartbeats[0].details.as_deref(), Some("1"));
 //!
 //! // The decider cancels it after two heartbeats: the third answer says so.
 //! let run = env.request_cancellation(Trigger::AfterHeartbeats(2)).run(&Count, Some("20".to_owned())).await;
-//! assert_eq!(run.outcome, ActivityOutcome::Canceled { details: Some("cancellation requested at step 10".to_owned()) });
+//! assert_eq!(run.outcome, ActivityOutcome::Canceled { details: Some("cancellation requested at step 18".to_owned()) });
 //! # });
 //! ```
 
@@ -83,7 +84,11 @@ use transport::{Script, ScriptedTransport};
 ///
 /// Timeouts and the heartbeat mode default to the activity's registered definition; each can be
 /// overridden. The service answers every heartbeat with success unless scripted otherwise.
-#[derive(Clone, Debug, Default)]
+///
+/// The environment turns the first keep-alive's jitter off
+/// ([`HeartbeatConfig::first_beat_jitter`] = 0) so heartbeat times are exact; a configuration
+/// given to [`heartbeat_config`](Self::heartbeat_config) is used as it is.
+#[derive(Clone, Debug)]
 pub struct ActivityEnvironment {
     heartbeat_timeout: Option<Option<Duration>>,
     start_to_close_timeout: Option<Option<Duration>>,
@@ -92,6 +97,23 @@ pub struct ActivityEnvironment {
     script: Script,
     worker_shutdown: Option<Trigger>,
     task_token: Option<String>,
+}
+
+impl Default for ActivityEnvironment {
+    fn default() -> Self {
+        ActivityEnvironment {
+            heartbeat_timeout: None,
+            start_to_close_timeout: None,
+            mode: None,
+            config: HeartbeatConfig {
+                first_beat_jitter: 0.0,
+                ..HeartbeatConfig::default()
+            },
+            script: Script::default(),
+            worker_shutdown: None,
+            task_token: None,
+        }
+    }
 }
 
 impl ActivityEnvironment {
@@ -178,10 +200,8 @@ impl ActivityEnvironment {
         let definition = activity.definition();
         let start = Instant::now();
         let transport = Arc::new(ScriptedTransport::new(start, self.script));
-        let engine = HeartbeatEngine::on_current_runtime(
-            Arc::clone(&transport) as Arc<dyn crate::heartbeat::HeartbeatTransport>,
-            self.config.clone(),
-        );
+        let engine =
+            HeartbeatEngine::on_current_runtime(Arc::clone(&transport), self.config.clone());
         let task = ActivityTask::new(
             self.task_token
                 .clone()

@@ -7,8 +7,8 @@ use std::time::Duration;
 use aws_sdk_swf::Client;
 
 use super::config::{
-    DEFAULT_CANCEL_GRACE, DEFAULT_MAX_CONCURRENT_ACTIVITIES, DEFAULT_POLLERS,
-    DEFAULT_SHUTDOWN_GRACE, POLL_ATTEMPT_TIMEOUT, TimeoutSource, WorkerConfig,
+    DEFAULT_ABANDON_GRACE, DEFAULT_CANCEL_GRACE, DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+    DEFAULT_POLLERS, DEFAULT_SHUTDOWN_GRACE, POLL_ATTEMPT_TIMEOUT, TimeoutSource, WorkerConfig,
 };
 use super::error::BuildError;
 use super::{EnginePlacement, Worker};
@@ -32,6 +32,8 @@ use crate::timeout::Timeout;
 /// | [`timeout_source`](Self::timeout_source) | [`TimeoutSource::RegisteredDefaults`] |
 /// | [`shutdown_grace`](Self::shutdown_grace) | 30 s |
 /// | [`cancel_grace`](Self::cancel_grace) | 10 s |
+/// | [`abandon_grace`](Self::abandon_grace) | 10 s |
+/// | [`deadline_margin`](Self::deadline_margin) | 2 s |
 #[must_use = "a builder does nothing until build() is called"]
 pub struct WorkerBuilder {
     client: Client,
@@ -46,6 +48,8 @@ pub struct WorkerBuilder {
     timeout_source: TimeoutSource,
     shutdown_grace: Duration,
     cancel_grace: Duration,
+    abandon_grace: Duration,
+    deadline_margin: Option<Duration>,
     poll_timeout: Duration,
     engine_placement: EnginePlacement,
     activities: Vec<Arc<dyn Activity>>,
@@ -66,6 +70,8 @@ impl WorkerBuilder {
             timeout_source: TimeoutSource::default(),
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             cancel_grace: DEFAULT_CANCEL_GRACE,
+            abandon_grace: DEFAULT_ABANDON_GRACE,
+            deadline_margin: None,
             poll_timeout: POLL_ATTEMPT_TIMEOUT,
             engine_placement: EnginePlacement::DedicatedThread,
             activities: Vec::new(),
@@ -140,6 +146,31 @@ impl WorkerBuilder {
     /// failed ("worker shut down"), so the decider can reschedule them at once.
     pub fn cancel_grace(mut self, grace: Duration) -> Self {
         self.cancel_grace = grace;
+        self
+    }
+
+    /// How long an activity may go on once SWF no longer accepts an answer for its task (it timed
+    /// out, was closed elsewhere, or the worker may not act on it) before the worker drops the
+    /// activity's future, frees its slot and counts it
+    /// [`tasks_abandoned`](super::WorkerStats::tasks_abandoned). The activity sees
+    /// [`cancelled()`](crate::Progress::cancelled) resolve at the start of this grace.
+    ///
+    /// Dropping a future cannot stop code that blocks its thread: run blocking or CPU-bound code
+    /// with `tokio::task::spawn_blocking`, passing it a clone of the
+    /// [`Progress`](crate::Progress) to check.
+    pub fn abandon_grace(mut self, grace: Duration) -> Self {
+        self.abandon_grace = grace;
+        self
+    }
+
+    /// Slack added to every deadline the worker computes itself before acting on it (default
+    /// 2 s): a task's start-to-close deadline (counted from when its poll returned) and its
+    /// heartbeat deadline (last answered heartbeat + heartbeat timeout). Answers are retried and
+    /// activities left running until then, so clock skew and network delay never make the
+    /// worker give up on a task SWF would still accept. Overrides
+    /// [`HeartbeatConfig::deadline_margin`].
+    pub fn deadline_margin(mut self, margin: Duration) -> Self {
+        self.deadline_margin = Some(margin);
         self
     }
 
@@ -222,11 +253,17 @@ impl WorkerBuilder {
             max_concurrent_activities: self.max_concurrent_activities,
             pollers: self.pollers.min(self.max_concurrent_activities),
             register_activity_types: self.register_activity_types,
-            heartbeat: self.heartbeat,
+            heartbeat: HeartbeatConfig {
+                deadline_margin: self
+                    .deadline_margin
+                    .unwrap_or(self.heartbeat.deadline_margin),
+                ..self.heartbeat
+            },
             heartbeat_timeout_override: self.heartbeat_timeout_override,
             timeout_source: self.timeout_source,
             shutdown_grace: self.shutdown_grace,
             cancel_grace: self.cancel_grace,
+            abandon_grace: self.abandon_grace,
             poll_timeout: self.poll_timeout,
         };
         Ok(Worker::new(

@@ -13,14 +13,16 @@ use crate::timeout::Timeout;
 /// | source | cost | exact when |
 /// |---|---|---|
 /// | [`RegisteredDefaults`](TimeoutSource::RegisteredDefaults) (default) | none | deciders never override the defaults |
-/// | [`ScheduledEvent`](TimeoutSource::ScheduledEvent) | one GetWorkflowExecutionHistory call per task, before it starts | always |
+/// | [`ScheduledEvent`](TimeoutSource::ScheduledEvent) | one GetWorkflowExecutionHistory call per task, read while the task already runs | always |
 ///
-/// A worker-wide [`WorkerBuilder::heartbeat_timeout`](super::WorkerBuilder::heartbeat_timeout)
-/// overrides both. When the history cannot be read, the registered defaults are used and a
-/// warning says why.
+/// The registered defaults are the ones SWF holds, learnt when the worker registers (or, with
+/// registration off, describes) its types at start; the code's declared values are used only
+/// for a type SWF could not describe. A worker-wide
+/// [`WorkerBuilder::heartbeat_timeout`](super::WorkerBuilder::heartbeat_timeout) overrides both.
+/// When the history cannot be read, the registered defaults are kept and a warning says why.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TimeoutSource {
-    /// The activity's registered defaults, as declared in code.
+    /// The activity type's registered defaults, as SWF holds them.
     #[default]
     RegisteredDefaults,
     /// The task's ActivityTaskScheduled event in the workflow history.
@@ -41,6 +43,7 @@ pub(crate) struct WorkerConfig {
     pub(crate) timeout_source: TimeoutSource,
     pub(crate) shutdown_grace: Duration,
     pub(crate) cancel_grace: Duration,
+    pub(crate) abandon_grace: Duration,
     pub(crate) poll_timeout: Duration,
 }
 
@@ -52,5 +55,8 @@ pub const DEFAULT_POLLERS: usize = 2;
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Default time activities get after their cancellation resolves `WorkerShutdown`.
 pub const DEFAULT_CANCEL_GRACE: Duration = Duration::from_secs(10);
+/// Default time an activity gets to return after SWF stops accepting an answer for its task,
+/// before it is dropped and its slot freed.
+pub const DEFAULT_ABANDON_GRACE: Duration = Duration::from_secs(10);
 /// How long a poll's HTTP attempt may take: SWF holds a long poll up to 60 s.
 pub const POLL_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(70);

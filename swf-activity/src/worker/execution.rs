@@ -1,7 +1,6 @@
 //! Running one task: pick its activity, supervise it through shutdown, answer it once.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_sdk_swf::operation::poll_for_activity_task::PollForActivityTaskOutput;
 use tokio::sync::{OwnedSemaphorePermit, watch};
@@ -11,20 +10,23 @@ use tracing::Instrument;
 
 use super::WorkerShared;
 use super::answer::{Answer, Delivery, deliver};
-use super::config::TimeoutSource;
+use super::config::{TimeoutSource, WorkerConfig};
 use super::history::scheduled_timeouts;
-use crate::activity::{Activity, ActivityDefinition, ActivityType};
+use crate::activity::{Activity, ActivityType, HeartbeatMode};
 use crate::error::ActivityError;
-use crate::heartbeat::{HeartbeatEngine, TaskHeartbeat, TaskSchedule};
-use crate::metrics::{self, Abandon, Stopwatch, TaskLabels};
+use crate::heartbeat::{HeartbeatEngine, Rescheduler, TaskHeartbeat};
+use crate::metrics::{self, ShutdownStop, Stopwatch, TaskLabels};
 use crate::progress::CancelReason;
+use crate::registration::RegisteredTimeouts;
 use crate::task::ActivityTask;
 
-/// Starts a polled task in its own tokio task, releasing `permit` once it is answered.
+/// Starts a polled task in its own tokio task, releasing `permit` once it is answered (or
+/// abandoned). `polled_at` is when the poll returned it: SWF's clocks for the task run from there.
 pub(crate) fn spawn(
     shared: Arc<WorkerShared>,
     engine: HeartbeatEngine,
     output: PollForActivityTaskOutput,
+    polled_at: Instant,
     permit: OwnedSemaphorePermit,
 ) {
     let (task, input) = task_from(output);
@@ -40,7 +42,7 @@ pub(crate) fn spawn(
     metrics::slot_taken(&shared.metric_labels);
     tokio::spawn(
         async move {
-            run(&shared, &engine, task, input).await;
+            run(&shared, &engine, task, input, polled_at).await;
             drop(permit);
             metrics::slot_released(&shared.metric_labels);
         }
@@ -73,20 +75,82 @@ async fn run(
     engine: &HeartbeatEngine,
     task: ActivityTask,
     input: Option<String>,
+    polled_at: Instant,
 ) {
     let labels = TaskLabels::new(&shared.metric_labels, &task.activity_type);
     let stopwatch = Stopwatch::start();
     shared.counters.count_started(&labels);
     tracing::debug!("task started");
-    let answer = match shared.activities.get(&task.activity_type) {
-        Some(activity) => execute(shared, engine, Arc::clone(activity), &task, input).await,
+    let activity = shared.activities.get(&task.activity_type).cloned();
+    let mode = activity
+        .as_ref()
+        .map_or(HeartbeatMode::Auto, |a| a.definition().heartbeat);
+    let heartbeat = engine.start_task_at(
+        task.clone(),
+        shared.schedule_for(&task.activity_type, mode),
+        polled_at,
+    );
+    if shared.config.timeout_source == TimeoutSource::ScheduledEvent {
+        // Read while the activity already runs and heartbeats: SWF's clocks do not wait.
+        tokio::spawn(
+            read_scheduled_timeouts(
+                Arc::clone(shared),
+                task.clone(),
+                heartbeat.rescheduler(),
+                mode,
+            )
+            .in_current_span(),
+        );
+    }
+    let answer = match activity {
+        Some(activity) => match execute(shared, activity, &heartbeat, input).await {
+            Some(answer) => answer,
+            None => {
+                shared.counters.count_abandoned(&labels);
+                return;
+            }
+        },
         None => unknown_type(shared, &task.activity_type),
     };
     metrics::task_ran(&labels, stopwatch);
-    let delivery = deliver(&shared.client, task.task_token(), &answer, &labels).await;
+    let forced = shared.shutdown.subscribe_forced();
+    let delivery = deliver(
+        &shared.client,
+        task.task_token(),
+        &answer,
+        &heartbeat,
+        forced,
+        &labels,
+    )
+    .await;
+    heartbeat.finish();
     shared.counters.count_answer(&labels, &answer, &delivery);
-    if delivery == Delivery::Delivered {
+    if matches!(delivery, Delivery::Delivered { .. }) {
         tracing::info!(answer = answer.kind(), "task answered");
+    }
+}
+
+/// Reads the task's timeouts from its ActivityTaskScheduled event and hands them to its
+/// heartbeats.
+async fn read_scheduled_timeouts(
+    shared: Arc<WorkerShared>,
+    task: ActivityTask,
+    rescheduler: Rescheduler,
+    mode: HeartbeatMode,
+) {
+    match scheduled_timeouts(&shared.client, &shared.config.domain, &task).await {
+        Ok(scheduled) => {
+            let registered = shared.registered_timeouts(&task.activity_type);
+            let timeouts = RegisteredTimeouts {
+                heartbeat: scheduled.heartbeat.or(registered.heartbeat),
+                start_to_close: scheduled.start_to_close.or(registered.start_to_close),
+            };
+            rescheduler.reschedule(shared.schedule_from(timeouts, mode));
+        }
+        Err(problem) => tracing::warn!(
+            problem = %problem,
+            "could not read the task's timeouts from its history; using the registered defaults"
+        ),
     }
 }
 
@@ -113,6 +177,9 @@ enum Ran {
     Abandoned,
     /// Stopped at once by a forced shutdown.
     Forced,
+    /// SWF no longer accepts an answer and the activity did not return within the grace: it was
+    /// dropped and nothing is answered.
+    Unanswerable(CancelReason),
 }
 
 impl Ran {
@@ -133,15 +200,13 @@ impl Ran {
     }
 }
 
+/// Runs the activity under supervision. `None` when it was dropped with nothing to answer.
 async fn execute(
     shared: &WorkerShared,
-    engine: &HeartbeatEngine,
     activity: Arc<dyn Activity>,
-    task: &ActivityTask,
+    heartbeat: &TaskHeartbeat,
     input: Option<String>,
-) -> Answer {
-    let schedule = task_schedule(shared, activity.definition(), task).await;
-    let heartbeat = engine.start_task(task.clone(), schedule);
+) -> Option<Answer> {
     let started = Instant::now();
     let mut join = tokio::spawn(
         activity
@@ -150,29 +215,22 @@ async fn execute(
     );
     let shutdown = shared.shutdown.subscribe();
     let forced = shared.shutdown.subscribe_forced();
+    let config = &shared.config;
     let ran = tokio::select! {
-        ran = supervise(
-            &mut join,
-            &heartbeat,
-            shutdown,
-            started,
-            shared.config.shutdown_grace,
-            shared.config.cancel_grace,
-        ) => ran,
+        ran = supervise(&mut join, heartbeat, shutdown, started, config) => ran,
         () = forced_stop(forced) => {
             join.abort();
             Ran::Forced
         }
     };
-    heartbeat.finish();
-    match ran {
+    Some(match ran {
         Ran::Returned(result) => Answer::from_result(result),
         Ran::Panicked(message) => {
             tracing::error!(panic = %message, "activity panicked");
             Answer::failed(&format!("activity panicked: {message}"), None)
         }
         Ran::Forced => {
-            metrics::task_abandoned(&shared.metric_labels, &task.activity_type, Abandon::Forced);
+            metrics::shutdown_stopped(&shared.metric_labels, &*activity, ShutdownStop::Forced);
             tracing::warn!("forced shutdown: activity stopped; answering failed");
             Answer::failed(
                 "worker shut down",
@@ -180,19 +238,30 @@ async fn execute(
             )
         }
         Ran::Abandoned => {
-            metrics::task_abandoned(&shared.metric_labels, &task.activity_type, Abandon::Grace);
+            metrics::shutdown_stopped(&shared.metric_labels, &*activity, ShutdownStop::Grace);
             tracing::warn!("activity did not stop within the shutdown graces; answering failed");
             Answer::failed(
                 "worker shut down",
                 Some(&format!(
                     "the activity was still running {:?} after the worker began shutting down ({:?} shutdown grace, then {:?} after cancellation); reschedule it",
-                    shared.config.shutdown_grace + shared.config.cancel_grace,
-                    shared.config.shutdown_grace,
-                    shared.config.cancel_grace
+                    config.shutdown_grace + config.cancel_grace,
+                    config.shutdown_grace,
+                    config.cancel_grace
                 )),
             )
         }
-    }
+        Ran::Unanswerable(reason) => {
+            tracing::warn!(
+                activity = %activity.definition().activity_type,
+                %reason,
+                grace = ?config.abandon_grace,
+                "SWF no longer accepts an answer for this task and the activity ignored its cancellation: \
+                 it was dropped and its slot freed (an activity blocking its thread keeps running \
+                 there: run blocking code with tokio::task::spawn_blocking and check the Progress)"
+            );
+            return None;
+        }
+    })
 }
 
 /// Resolves once the shutdown is forced.
@@ -202,14 +271,35 @@ async fn forced_stop(mut forced: watch::Receiver<bool>) {
     }
 }
 
-/// Waits for the activity, applying the shutdown timeline once shutdown begins.
+/// Waits for the activity, applying the shutdown timeline once shutdown begins, and dropping it
+/// when SWF will no longer take an answer and it does not return within the abandon grace.
 async fn supervise(
+    join: &mut JoinHandle<Result<Option<String>, ActivityError>>,
+    heartbeat: &TaskHeartbeat,
+    shutdown: watch::Receiver<Option<Instant>>,
+    started: Instant,
+    config: &WorkerConfig,
+) -> Ran {
+    let unanswerable = async {
+        let reason = heartbeat.until_unanswerable().await;
+        tokio::time::sleep(config.abandon_grace).await;
+        reason
+    };
+    tokio::select! {
+        ran = shutdown_timeline(join, heartbeat, shutdown, started, config) => ran,
+        reason = unanswerable => {
+            join.abort();
+            Ran::Unanswerable(reason)
+        }
+    }
+}
+
+async fn shutdown_timeline(
     join: &mut JoinHandle<Result<Option<String>, ActivityError>>,
     heartbeat: &TaskHeartbeat,
     mut shutdown: watch::Receiver<Option<Instant>>,
     started: Instant,
-    shutdown_grace: Duration,
-    cancel_grace: Duration,
+    config: &WorkerConfig,
 ) -> Ran {
     let began = loop {
         if let Some(at) = *shutdown.borrow_and_update() {
@@ -224,7 +314,7 @@ async fn supervise(
             }
         }
     };
-    let cancel_at = began.max(started) + shutdown_grace;
+    let cancel_at = began.max(started) + config.shutdown_grace;
     tokio::select! {
         joined = &mut *join => return Ran::from_join(joined),
         () = sleep_until(cancel_at) => {}
@@ -233,39 +323,9 @@ async fn supervise(
     heartbeat.cancel(CancelReason::WorkerShutdown);
     tokio::select! {
         joined = &mut *join => Ran::from_join(joined),
-        () = sleep_until(cancel_at + cancel_grace) => {
+        () = sleep_until(cancel_at + config.cancel_grace) => {
             join.abort();
             Ran::Abandoned
         }
-    }
-}
-
-async fn task_schedule(
-    shared: &WorkerShared,
-    definition: &ActivityDefinition,
-    task: &ActivityTask,
-) -> TaskSchedule {
-    let defaults = &definition.defaults;
-    let mut heartbeat_timeout = defaults.heartbeat_timeout;
-    let mut start_to_close_timeout = defaults.start_to_close_timeout;
-    if shared.config.timeout_source == TimeoutSource::ScheduledEvent {
-        match scheduled_timeouts(&shared.client, &shared.config.domain, task).await {
-            Ok(scheduled) => {
-                heartbeat_timeout = scheduled.heartbeat.or(heartbeat_timeout);
-                start_to_close_timeout = scheduled.start_to_close.or(start_to_close_timeout);
-            }
-            Err(problem) => tracing::warn!(
-                problem = %problem,
-                "could not read the task's timeouts from its history; using the registered defaults"
-            ),
-        }
-    }
-    if let Some(timeout) = shared.config.heartbeat_timeout_override {
-        heartbeat_timeout = Some(timeout);
-    }
-    TaskSchedule {
-        heartbeat_timeout: heartbeat_timeout.and_then(|t| t.as_duration()),
-        start_to_close_timeout: start_to_close_timeout.and_then(|t| t.as_duration()),
-        mode: definition.heartbeat,
     }
 }

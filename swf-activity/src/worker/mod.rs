@@ -58,28 +58,32 @@ mod execution;
 mod history;
 mod poller;
 mod shutdown;
+mod signals;
 mod stats;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use aws_sdk_swf::Client;
 use tokio::sync::Semaphore;
 
+pub use answer::ANSWER_ATTEMPT_TIMEOUT;
 pub use builder::WorkerBuilder;
 pub use config::{
-    DEFAULT_CANCEL_GRACE, DEFAULT_MAX_CONCURRENT_ACTIVITIES, DEFAULT_POLLERS,
-    DEFAULT_SHUTDOWN_GRACE, POLL_ATTEMPT_TIMEOUT, TimeoutSource,
+    DEFAULT_ABANDON_GRACE, DEFAULT_CANCEL_GRACE, DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+    DEFAULT_POLLERS, DEFAULT_SHUTDOWN_GRACE, POLL_ATTEMPT_TIMEOUT, TimeoutSource,
 };
 pub use error::{BuildError, WorkerError};
 pub use shutdown::ShutdownHandle;
+pub use signals::FORCED_EXIT_AFTER;
 pub use stats::WorkerStats;
 
-use crate::activity::{Activity, ActivityType};
-use crate::heartbeat::{HeartbeatEngine, HeartbeatTransport};
+use crate::activity::{Activity, ActivityType, HeartbeatMode};
+use crate::heartbeat::{HeartbeatEngine, HeartbeatTransport, TaskSchedule};
 use crate::metrics::WorkerLabels;
+use crate::registration::RegisteredTimeouts;
 use config::WorkerConfig;
 use stats::TaskCounters;
 
@@ -129,6 +133,68 @@ pub(crate) struct WorkerShared {
     engine: std::sync::Mutex<Option<HeartbeatEngine>>,
     started: AtomicBool,
     registered: AtomicBool,
+    /// The timeouts SWF holds for each type, learnt at start.
+    registered_timeouts: RwLock<HashMap<ActivityType, RegisteredTimeouts>>,
+}
+
+impl WorkerShared {
+    /// The timeouts SWF holds for `activity_type`: as registered or described at start, else as
+    /// the code declares them, else none.
+    pub(crate) fn registered_timeouts(&self, activity_type: &ActivityType) -> RegisteredTimeouts {
+        if let Some(timeouts) = self
+            .registered_timeouts
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(activity_type)
+        {
+            return *timeouts;
+        }
+        self.activities
+            .get(activity_type)
+            .map_or_else(RegisteredTimeouts::default, |activity| {
+                RegisteredTimeouts::declared(activity.definition())
+            })
+    }
+
+    /// What the heartbeat engine times a task of `activity_type` by, before anything more is
+    /// known about the task.
+    pub(crate) fn schedule_for(
+        &self,
+        activity_type: &ActivityType,
+        mode: HeartbeatMode,
+    ) -> TaskSchedule {
+        self.schedule_from(self.registered_timeouts(activity_type), mode)
+    }
+
+    /// The engine's schedule for a task with these timeouts, the worker's override applied.
+    pub(crate) fn schedule_from(
+        &self,
+        timeouts: RegisteredTimeouts,
+        mode: HeartbeatMode,
+    ) -> TaskSchedule {
+        let heartbeat = self
+            .config
+            .heartbeat_timeout_override
+            .or(timeouts.heartbeat);
+        TaskSchedule {
+            heartbeat_timeout: heartbeat.and_then(|t| t.as_duration()),
+            start_to_close_timeout: timeouts.start_to_close.and_then(|t| t.as_duration()),
+            mode,
+        }
+    }
+
+    fn learn_timeouts(&self, learnt: Vec<(ActivityType, RegisteredTimeouts)>) {
+        self.registered_timeouts
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(learnt);
+    }
+
+    fn definitions(&self) -> Vec<&crate::activity::ActivityDefinition> {
+        let mut definitions: Vec<_> = self.activities.values().map(|a| a.definition()).collect();
+        definitions.sort_by(|a, b| a.activity_type.cmp(&b.activity_type));
+        definitions
+    }
 }
 
 impl Worker {
@@ -160,6 +226,7 @@ impl Worker {
                 engine: std::sync::Mutex::new(None),
                 started: AtomicBool::new(false),
                 registered: AtomicBool::new(false),
+                registered_timeouts: RwLock::new(HashMap::new()),
             }),
         }
     }
@@ -189,8 +256,8 @@ impl Worker {
     }
 
     /// Registers every activity type with its declared defaults, now. An existing type is
-    /// described and compared: differences are logged at warn, and SWF keeps the registered
-    /// defaults.
+    /// described and compared: differences are logged at warn, SWF keeps the registered defaults
+    /// and the worker times the type's tasks by them.
     ///
     /// [`run`](Self::run) does this itself unless
     /// [`register_activity_types(false)`](WorkerBuilder::register_activity_types) was set; call it
@@ -206,41 +273,36 @@ impl Worker {
     /// ```
     pub async fn register_activity_types(&self) -> Result<(), WorkerError> {
         let shared = &self.shared;
-        let mut definitions: Vec<_> = shared.activities.values().map(|a| a.definition()).collect();
-        definitions.sort_by(|a, b| a.activity_type.cmp(&b.activity_type));
-        crate::registration::register_activity_types(
+        let learnt = crate::registration::register_activity_types(
             &shared.client,
             &shared.config.domain,
             &shared.config.task_list,
-            &definitions,
+            &shared.definitions(),
         )
         .await
         .map_err(|(activity_type, err)| {
             registration_error(&shared.config.domain, activity_type, err)
         })?;
+        shared.learn_timeouts(learnt);
         shared.registered.store(true, Ordering::SeqCst);
         Ok(())
     }
 
-    /// Runs until Ctrl-C or SIGTERM, then shuts down gracefully (see the module docs). A second
-    /// Ctrl-C or SIGTERM stops at once, as [`ShutdownHandle::force`] does.
+    /// Runs until Ctrl-C or SIGTERM, then shuts down gracefully (see the module docs).
+    ///
+    /// A second Ctrl-C or SIGTERM stops at once, as [`ShutdownHandle::force`] does: running
+    /// activities are stopped and answered failed (one attempt each), and `run` returns. An
+    /// activity that blocks its thread (a CPU-bound loop or a synchronous call on the async
+    /// runtime) would then keep the runtime, and so the process, from ending: the signals are
+    /// watched from a thread of the worker's own, and if the process still runs
+    /// [`FORCED_EXIT_AFTER`] after the second signal, that thread ends it with
+    /// `std::process::exit(130)`.
     pub async fn run(&self) -> Result<(), WorkerError> {
-        let mut signals = Signals::new().map_err(WorkerError::Signal)?;
-        let handle = self.shutdown_handle();
-        let watch_signals = async move {
-            signals.next().await;
-            tracing::info!("shutdown signal: finishing gracefully; send it again to stop at once");
-            handle.shutdown();
-            signals.next().await;
-            tracing::warn!("second shutdown signal: stopping at once");
-            handle.force();
-        };
-        let run = self.run_until(std::future::pending());
-        tokio::pin!(run);
-        tokio::select! {
-            result = &mut run => result,
-            () = watch_signals => run.await,
-        }
+        let watcher =
+            signals::SignalWatcher::start(self.shutdown_handle()).map_err(WorkerError::Signal)?;
+        let result = self.run_until(std::future::pending()).await;
+        watcher.finish();
+        result
     }
 
     /// Runs until `shutdown` resolves (or a [`ShutdownHandle`] asks), then shuts down gracefully.
@@ -252,6 +314,16 @@ impl Worker {
         let shared = &self.shared;
         if shared.config.register_activity_types && !shared.registered.load(Ordering::SeqCst) {
             self.register_activity_types().await?;
+        } else if !shared.registered.load(Ordering::SeqCst) {
+            // The types are registered elsewhere: learn the timeouts SWF holds for them.
+            let learnt = crate::registration::describe_activity_types(
+                &shared.client,
+                &shared.config.domain,
+                &shared.config.task_list,
+                &shared.definitions(),
+            )
+            .await;
+            shared.learn_timeouts(learnt);
         }
 
         let transport: Arc<dyn HeartbeatTransport> = Arc::new(shared.client.clone());
@@ -319,37 +391,5 @@ fn registration_error(
             activity_type,
             message: other.to_string(),
         },
-    }
-}
-
-/// Ctrl-C, and SIGTERM where there is such a thing, each time they arrive.
-struct Signals {
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn new() -> std::io::Result<Self> {
-        Ok(Signals {
-            #[cfg(unix)]
-            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?,
-        })
-    }
-
-    /// Resolves on the next signal (never, if signals cannot be listened for).
-    async fn next(&mut self) {
-        #[cfg(unix)]
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => {
-                if result.is_err() {
-                    std::future::pending::<()>().await;
-                }
-            }
-            _ = self.terminate.recv() => {}
-        }
-        #[cfg(not(unix))]
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
     }
 }

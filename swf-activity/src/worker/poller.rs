@@ -8,6 +8,7 @@ use aws_sdk_swf::operation::poll_for_activity_task::PollForActivityTaskOutput;
 use aws_sdk_swf::types::TaskList;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use super::WorkerShared;
 use super::error::WorkerError;
@@ -15,12 +16,12 @@ use super::execution;
 use crate::backoff::Backoff;
 use crate::heartbeat::HeartbeatEngine;
 use crate::metrics::{self, PollResult, Stopwatch};
-use crate::sdk_errors::{ErrorClass, classify, describe};
+use crate::sdk_errors::{ErrorClass, classify, describe, single_attempt};
 
-/// Poll errors back off from this delay...
-const POLL_BACKOFF_BASE: Duration = Duration::from_millis(200);
-/// ...up to this one.
-const POLL_BACKOFF_CAP: Duration = Duration::from_secs(30);
+/// Poll errors back off from this delay (one failed poll costs its poller little)...
+const POLL_BACKOFF_BASE: Duration = Duration::from_millis(50);
+/// ...up to this one (an endpoint back from an outage is polled again within it).
+const POLL_BACKOFF_CAP: Duration = Duration::from_secs(5);
 
 /// Runs the pollers until shutdown begins or one hits a fatal error, then waits until every
 /// running task has been answered.
@@ -74,6 +75,14 @@ async fn poll_loop(
     let mut forced = shared.shutdown.subscribe_forced();
     let mut backoff = Backoff::new(POLL_BACKOFF_BASE, POLL_BACKOFF_CAP);
     loop {
+        if engine.is_overloaded() {
+            tracing::debug!(poller = index, "heartbeat budget short: polling paused");
+            tokio::select! {
+                biased;
+                _ = shutdown.wait_for(Option::is_some) => return Ok(()),
+                () = engine.until_not_overloaded() => {}
+            }
+        }
         let permit = tokio::select! {
             biased;
             _ = shutdown.wait_for(Option::is_some) => return Ok(()),
@@ -89,7 +98,7 @@ async fn poll_loop(
         // run and be answered.
         let stopwatch = Stopwatch::start();
         let polled = tokio::select! {
-            polled = poll_once(&shared) => polled,
+            polled = poll_once(&shared) => polled.map(|output| output.map(|output| (output, Instant::now()))),
             _ = forced.wait_for(|forced| *forced) => {
                 tracing::warn!(poller = index, "forced shutdown: abandoning a poll in flight; a task it was about to hand over stays open until it times out");
                 return Ok(());
@@ -97,9 +106,15 @@ async fn poll_loop(
         };
         metrics::poll_returned(&shared.metric_labels, stopwatch, PollResult::of(&polled));
         match polled {
-            Ok(Some(output)) => {
+            Ok(Some((output, polled_at))) => {
                 backoff.reset();
-                execution::spawn(Arc::clone(&shared), engine.clone(), output, permit);
+                execution::spawn(
+                    Arc::clone(&shared),
+                    engine.clone(),
+                    output,
+                    polled_at,
+                    permit,
+                );
             }
             Ok(None) => {
                 backoff.reset();
@@ -135,7 +150,9 @@ async fn poll_once(
         .set_task_list(TaskList::builder().name(&config.task_list).build().ok())
         .identity(&config.identity)
         .customize()
-        .config_override(aws_sdk_swf::config::Builder::default().timeout_config(timeouts))
+        // The poller retries with its own short backoff: the SDK's retries would hold this
+        // poller for seconds after one failed poll.
+        .config_override(single_attempt().timeout_config(timeouts))
         .send()
         .await;
     match result {

@@ -20,14 +20,28 @@ pub struct WorkerStats {
     pub tasks_canceled: u64,
     /// Answers SWF refused because the task was already gone (timed out or closed elsewhere).
     pub answered_after_gone: u64,
-    /// Answers that could not be delivered after every retry.
+    /// Answers that could not be delivered: refused, or retried until SWF could no longer take
+    /// them.
     pub answers_undelivered: u64,
+    /// Answers whose retry met UnknownResourceFault after an earlier attempt's response was lost:
+    /// that attempt was applied, and the task is also counted completed, failed or canceled.
+    pub answers_after_lost_response: u64,
+    /// Tasks whose activity was dropped, unanswered, because SWF no longer accepted an answer
+    /// (timed out, gone or not permitted) and it ignored its cancellation past the abandon grace.
+    pub tasks_abandoned: u64,
     /// RecordActivityTaskHeartbeat calls made.
     pub heartbeats_sent: u64,
     /// Reports folded into a later heartbeat instead of sent on their own.
     pub heartbeats_coalesced: u64,
     /// Heartbeats delayed by the worker's budget or by SWF throttling.
     pub heartbeats_throttled: u64,
+    /// Tasks cancelled with
+    /// [`HeartbeatTimeoutElapsed`](crate::CancelReason::HeartbeatTimeoutElapsed): no heartbeat
+    /// answered within their heartbeat timeout.
+    pub heartbeat_timeouts: u64,
+    /// Times polling paused because the running tasks needed more heartbeats per second than
+    /// the budget refills.
+    pub heartbeat_overloads: u64,
 }
 
 /// The worker's task counters. Each count is also recorded as a metric (see [`crate::metrics`]),
@@ -40,10 +54,12 @@ pub(crate) struct TaskCounters {
     pub(crate) canceled: AtomicU64,
     pub(crate) answered_after_gone: AtomicU64,
     pub(crate) undelivered: AtomicU64,
+    pub(crate) after_lost_response: AtomicU64,
+    pub(crate) abandoned: AtomicU64,
 }
 
 impl TaskCounters {
-    fn bump(counter: &AtomicU64) {
+    pub(crate) fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -56,11 +72,13 @@ impl TaskCounters {
     /// What became of a task's answer.
     pub(crate) fn count_answer(&self, labels: &TaskLabels, answer: &Answer, delivery: &Delivery) {
         let (counter, result) = match (delivery, answer) {
-            (Delivery::Delivered, Answer::Completed { .. }) => {
+            (Delivery::Delivered { .. }, Answer::Completed { .. }) => {
                 (&self.completed, AnswerResult::Completed)
             }
-            (Delivery::Delivered, Answer::Failed { .. }) => (&self.failed, AnswerResult::Failed),
-            (Delivery::Delivered, Answer::Canceled { .. }) => {
+            (Delivery::Delivered { .. }, Answer::Failed { .. }) => {
+                (&self.failed, AnswerResult::Failed)
+            }
+            (Delivery::Delivered { .. }, Answer::Canceled { .. }) => {
                 (&self.canceled, AnswerResult::Canceled)
             }
             (Delivery::TaskGone, _) => (&self.answered_after_gone, AnswerResult::TaskGone),
@@ -68,6 +86,19 @@ impl TaskCounters {
         };
         Self::bump(counter);
         metrics::task_answered(labels, result);
+        if let Delivery::Delivered {
+            after_lost_response: true,
+        } = delivery
+        {
+            Self::bump(&self.after_lost_response);
+            metrics::answer_after_lost_response(labels);
+        }
+    }
+
+    /// A task's activity was dropped unanswered: SWF no longer accepted an answer.
+    pub(crate) fn count_abandoned(&self, labels: &TaskLabels) {
+        Self::bump(&self.abandoned);
+        metrics::task_abandoned(labels);
     }
 
     pub(crate) fn snapshot(&self, heartbeats: HeartbeatStats) -> WorkerStats {
@@ -78,9 +109,13 @@ impl TaskCounters {
             tasks_canceled: self.canceled.load(Ordering::Relaxed),
             answered_after_gone: self.answered_after_gone.load(Ordering::Relaxed),
             answers_undelivered: self.undelivered.load(Ordering::Relaxed),
+            answers_after_lost_response: self.after_lost_response.load(Ordering::Relaxed),
+            tasks_abandoned: self.abandoned.load(Ordering::Relaxed),
             heartbeats_sent: heartbeats.sent,
             heartbeats_coalesced: heartbeats.coalesced,
             heartbeats_throttled: heartbeats.throttled,
+            heartbeat_timeouts: heartbeats.heartbeat_timeouts,
+            heartbeat_overloads: heartbeats.overloads,
         }
     }
 }
