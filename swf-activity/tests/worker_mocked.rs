@@ -11,6 +11,9 @@ use aws_sdk_swf::operation::describe_activity_type::{
 use aws_sdk_swf::operation::poll_for_activity_task::{
     PollForActivityTaskError, PollForActivityTaskOutput,
 };
+use aws_sdk_swf::operation::record_activity_task_heartbeat::{
+    RecordActivityTaskHeartbeatError, RecordActivityTaskHeartbeatOutput,
+};
 use aws_sdk_swf::operation::register_activity_type::{
     RegisterActivityTypeError, RegisterActivityTypeOutput,
 };
@@ -42,12 +45,22 @@ fn activity(
     name: &'static str,
     body: impl Fn(Progress, Option<String>) -> ActivityFuture + Send + Sync + 'static,
 ) -> TestActivity {
+    timed_activity(name, Some(60), 300, body)
+}
+
+/// An activity whose type declares these heartbeat and start-to-close timeouts (seconds).
+fn timed_activity(
+    name: &'static str,
+    heartbeat_timeout: Option<u64>,
+    start_to_close_timeout: u64,
+    body: impl Fn(Progress, Option<String>) -> ActivityFuture + Send + Sync + 'static,
+) -> TestActivity {
     TestActivity {
         definition: ActivityDefinition {
             activity_type: ActivityType::from_static(name, "1"),
             defaults: RegistrationDefaults {
-                start_to_close_timeout: Some(Timeout::Seconds(300)),
-                heartbeat_timeout: Some(Timeout::Seconds(60)),
+                start_to_close_timeout: Some(Timeout::Seconds(start_to_close_timeout)),
+                heartbeat_timeout: heartbeat_timeout.map(Timeout::Seconds),
                 ..RegistrationDefaults::NONE
             },
             heartbeat: HeartbeatMode::Manual,
@@ -741,4 +754,241 @@ async fn a_forced_shutdown_answers_running_activities_failed_at_once() {
     assert_eq!(failed[0].1.as_deref(), Some("worker shut down"));
     assert!(failed[0].2.as_deref().unwrap().contains("forced"));
     assert!(worker.shutdown_handle().is_forced());
+}
+
+/// Heartbeats answered `cancelRequested: false`.
+fn heartbeats_accepted() -> Rule {
+    mock!(Client::record_activity_task_heartbeat).then_output(|| {
+        RecordActivityTaskHeartbeatOutput::builder()
+            .cancel_requested(false)
+            .build()
+    })
+}
+
+fn completed_output() -> RespondActivityTaskCompletedOutput {
+    RespondActivityTaskCompletedOutput::builder().build()
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_answer_is_retried_for_as_long_as_it_takes_while_heartbeats_keep_the_task_open() {
+    let polls = polls(vec![task("Echo", "t1", "\"late\"")]);
+    // A minute and more of failed answers: far longer than the heartbeat timeout.
+    let completed = mock!(Client::respond_activity_task_completed)
+        .sequence()
+        .http_status(503, None)
+        .times(25)
+        .output(completed_output)
+        .build();
+    let heartbeats = heartbeats_accepted();
+    let worker = worker(client(&[&polls, &completed, &heartbeats]), vec![echo()]);
+    let started = tokio::time::Instant::now();
+    let w = &worker;
+    run_until_answered(&worker, move || w.stats().tasks_completed == 1)
+        .await
+        .unwrap();
+    assert_eq!(completed.num_calls(), 26);
+    assert!(
+        started.elapsed() > Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(heartbeats.num_calls() >= 1, "keep-alives while waiting");
+    let stats = worker.stats();
+    assert_eq!((stats.tasks_completed, stats.answers_undelivered), (1, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_answer_is_given_up_once_the_task_can_no_longer_take_it() {
+    let polls = polls(vec![task("Short", "t1", "null")]);
+    let completed = mock!(Client::respond_activity_task_completed)
+        .sequence()
+        .http_status(503, None)
+        .repeatedly()
+        .build();
+    let heartbeats = heartbeats_accepted();
+    // Start-to-close 30 s, no heartbeat timeout: SWF takes no answer after 30 s (+ 2 s margin).
+    let short = timed_activity("Short", None, 30, |_, _| Box::pin(async { Ok(None) }));
+    let worker = worker(client(&[&polls, &completed, &heartbeats]), vec![short]);
+    let started = tokio::time::Instant::now();
+    let w = &worker;
+    run_until_answered(&worker, move || w.stats().answers_undelivered == 1)
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_secs(32) && elapsed < Duration::from_secs(33),
+        "{elapsed:?}"
+    );
+    assert!(
+        (8..40).contains(&completed.num_calls()),
+        "{} attempts",
+        completed.num_calls()
+    );
+    assert_eq!(worker.stats().tasks_completed, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_gone_answer_after_a_lost_response_counts_as_delivered() {
+    let polls = polls(vec![task("Echo", "t1", "1")]);
+    let completed = mock!(Client::respond_activity_task_completed)
+        .sequence()
+        .http_status(500, None)
+        .error(|| {
+            RespondActivityTaskCompletedError::UnknownResourceFault(
+                UnknownResourceFault::builder()
+                    .message("Unknown activity task")
+                    .build(),
+            )
+        })
+        .build();
+    let worker = worker(client(&[&polls, &completed]), vec![echo()]);
+    let w = &worker;
+    run_until_answered(&worker, move || w.stats().tasks_completed == 1)
+        .await
+        .unwrap();
+    let stats = worker.stats();
+    assert_eq!(
+        (
+            stats.tasks_completed,
+            stats.answers_after_lost_response,
+            stats.answered_after_gone
+        ),
+        (1, 1, 0)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_activity_ignoring_a_timed_out_task_is_dropped_and_its_slot_freed() {
+    // One slot. The stubborn activity never reports, so in manual mode no heartbeat goes out:
+    // 60 s (+ 2 s margin) later SWF has certainly timed it out, and 10 s after that the worker
+    // drops it and runs the next task.
+    let polls = polls(vec![
+        task("Stubborn", "t1", "null"),
+        task("Echo", "t2", "\"next\""),
+    ]);
+    let answers = answers();
+    let mut rules = vec![&polls];
+    rules.extend(answers.rules.iter());
+    let worker = Worker::builder(client(&rules))
+        .domain("test")
+        .task_list("list")
+        .max_concurrent_activities(1)
+        .pollers(1)
+        .register_activity_types(false)
+        .heartbeat_on_worker_runtime()
+        .activity(stubborn())
+        .activity(echo())
+        .build()
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let completed = answers.completed.clone();
+    run_until_answered(&worker, move || !completed.all().is_empty())
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_secs(72) && elapsed < Duration::from_secs(75),
+        "{elapsed:?}"
+    );
+    assert_eq!(
+        answers.completed.all(),
+        vec![("t2".to_owned(), Some("\"next\"".to_owned()), None)]
+    );
+    assert!(answers.failed.all().is_empty() && answers.canceled.all().is_empty());
+    let stats = worker.stats();
+    assert_eq!((stats.tasks_abandoned, stats.heartbeat_timeouts), (1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_task_is_dropped_after_the_abandon_grace() {
+    let polls = polls(vec![task("Stubborn", "t1", "null")]);
+    let heartbeats = mock!(Client::record_activity_task_heartbeat).then_error(|| {
+        RecordActivityTaskHeartbeatError::UnknownResourceFault(
+            UnknownResourceFault::builder()
+                .message("Unknown activity task")
+                .build(),
+        )
+    });
+    let reporting_stubborn = activity("Stubborn", |progress, _| {
+        Box::pin(async move {
+            progress.report("started")?;
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok(None)
+        })
+    });
+    let worker = Worker::builder(client(&[&polls, &heartbeats]))
+        .domain("test")
+        .task_list("list")
+        .register_activity_types(false)
+        .heartbeat_on_worker_runtime()
+        .abandon_grace(Duration::from_secs(3))
+        .activity(reporting_stubborn)
+        .build()
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let w = &worker;
+    run_until_answered(&worker, move || w.stats().tasks_abandoned == 1)
+        .await
+        .unwrap();
+    // The first report's heartbeat finds the task gone at once; 3 s later it is dropped.
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_secs(3) && elapsed < Duration::from_secs(4),
+        "{elapsed:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_task_is_polled_while_running_ones_need_more_heartbeats_than_the_budget_has() {
+    // A 1 s heartbeat timeout needs 1.25 heartbeats a second; the budget refills 1.
+    let slow = {
+        let mut slow = timed_activity("Slow", Some(1), 300, |progress, _| {
+            Box::pin(async move {
+                progress.report("working")?;
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                Ok(None)
+            })
+        });
+        slow.definition.heartbeat = HeartbeatMode::Auto;
+        slow
+    };
+    let polls = polls(vec![task("Slow", "t1", "null"), task("Echo", "t2", "2")]);
+    let answers = answers();
+    let heartbeats = heartbeats_accepted();
+    let mut rules = vec![&polls, &heartbeats];
+    rules.extend(answers.rules.iter());
+    let worker = Worker::builder(client(&rules))
+        .domain("test")
+        .task_list("list")
+        .max_concurrent_activities(4)
+        .pollers(1)
+        .register_activity_types(false)
+        .heartbeat_on_worker_runtime()
+        .heartbeat(swf_activity::heartbeat::HeartbeatConfig {
+            budget: swf_activity::heartbeat::HeartbeatBudget {
+                burst: 1,
+                refill_per_second: 1,
+            },
+            ..Default::default()
+        })
+        .activity(slow)
+        .activity(echo())
+        .build()
+        .unwrap();
+    let polls_while_slow_runs = Arc::new(Mutex::new(None));
+    let seen = Arc::clone(&polls_while_slow_runs);
+    let rule = &polls;
+    let watch = async move {
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        *seen.lock().unwrap() = Some(rule.num_calls());
+    };
+    let completed = answers.completed.clone();
+    let (result, ()) = tokio::join!(
+        run_until_answered(&worker, move || completed.all().len() == 2),
+        watch
+    );
+    result.unwrap();
+    assert_eq!(*polls_while_slow_runs.lock().unwrap(), Some(1));
+    assert_eq!(answers.completed.all().len(), 2);
+    assert!(worker.stats().heartbeat_overloads >= 1);
 }

@@ -94,6 +94,11 @@ impl TokenBucket {
         self.tokens
     }
 
+    /// Half the burst: what sending for lost causes must leave in the bucket.
+    pub(crate) fn reserve(&self) -> f64 {
+        (self.capacity / 2.0).floor()
+    }
+
     /// The refill rate in force, per second.
     pub(crate) fn rate(&mut self, now: Instant) -> f64 {
         self.refill(now);
@@ -101,13 +106,20 @@ impl TokenBucket {
     }
 
     /// Takes one token, or says when the next one will be there.
+    #[cfg(test)]
     pub(crate) fn try_take(&mut self, now: Instant) -> Result<(), Instant> {
+        self.try_take_keeping(now, 0.0)
+    }
+
+    /// Takes one token if `keep` more stay in the bucket, or says when they will be there.
+    pub(crate) fn try_take_keeping(&mut self, now: Instant, keep: f64) -> Result<(), Instant> {
         self.refill(now);
-        if self.tokens >= 1.0 {
+        let needed = 1.0 + keep.min(self.capacity - 1.0).max(0.0);
+        if self.tokens >= needed {
             self.tokens -= 1.0;
             Ok(())
         } else {
-            let missing = 1.0 - self.tokens;
+            let missing = needed - self.tokens;
             // Rounded up to a whole millisecond so the wake-up finds the token there.
             let wait_ms = (missing / self.per_second * 1000.0).ceil().max(1.0);
             Err(now + Duration::from_millis(wait_ms as u64))

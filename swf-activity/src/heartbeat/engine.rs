@@ -26,19 +26,23 @@ pub struct HeartbeatEngine {
     life: Arc<Lifetime>,
 }
 
+/// A task started since the scheduler last looked: its number, state, and the demand already
+/// counted for it.
+pub(crate) type Incoming = (u64, Arc<TaskState>, u64);
+
 /// What the handles and the scheduler share.
 pub(crate) struct EngineShared {
     pub(crate) transport: Arc<dyn HeartbeatTransport>,
     pub(crate) config: Arc<HeartbeatConfig>,
     pub(crate) signal: Arc<EngineSignal>,
     /// Tasks started since the scheduler last looked.
-    incoming: Mutex<Vec<(u64, Arc<TaskState>)>>,
+    incoming: Mutex<Vec<Incoming>>,
     next_id: AtomicU64,
 }
 
 impl EngineShared {
     /// The tasks started since the last call.
-    pub(crate) fn take_incoming(&self) -> Vec<(u64, Arc<TaskState>)> {
+    pub(crate) fn take_incoming(&self) -> Vec<Incoming> {
         std::mem::take(&mut *self.incoming.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
@@ -116,6 +120,10 @@ impl HeartbeatEngine {
 
     fn build(transport: Arc<dyn HeartbeatTransport>, config: HeartbeatConfig) -> Self {
         let signal = Arc::new(EngineSignal::default());
+        signal.rate_micros.store(
+            u64::from(config.budget.refill_per_second.max(1)) * 1_000_000,
+            Ordering::Release,
+        );
         HeartbeatEngine {
             shared: Arc::new(EngineShared {
                 transport,
@@ -156,8 +164,36 @@ impl HeartbeatEngine {
         schedule: TaskSchedule,
         started: Instant,
     ) -> TaskHeartbeat {
+        self.start(task, schedule, started, false)
+    }
+
+    /// Like [`start_task_at`](Self::start_task_at), for a task whose real timeouts are still
+    /// being read: it heartbeats at least once a second until
+    /// [`TaskHeartbeat::reschedule`] gives them.
+    pub(crate) fn start_task_provisionally(
+        &self,
+        task: ActivityTask,
+        schedule: TaskSchedule,
+        started: Instant,
+    ) -> TaskHeartbeat {
+        self.start(task, schedule, started, true)
+    }
+
+    fn start(
+        &self,
+        task: ActivityTask,
+        schedule: TaskSchedule,
+        started: Instant,
+        provisional: bool,
+    ) -> TaskHeartbeat {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
-        let heart = Heart::new(schedule, &self.shared.config, started);
+        let heart = Heart::new(schedule, &self.shared.config, started, provisional);
+        // Counted now, so a poller asking a moment later already sees this task's need.
+        let demand = heart.demand_micros();
+        self.shared
+            .signal
+            .demand_micros
+            .fetch_add(demand, Ordering::AcqRel);
         tracing::debug!(
             task = %task.token_fingerprint(),
             interval_ms = heart.interval().as_millis() as u64,
@@ -174,7 +210,7 @@ impl HeartbeatEngine {
             .incoming
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push((id, Arc::clone(&state)));
+            .push((id, Arc::clone(&state), demand));
         self.shared.signal.wake.notify_one();
         TaskHeartbeat::new(
             state,
@@ -186,14 +222,20 @@ impl HeartbeatEngine {
     /// Whether the running tasks need more heartbeats per second than the budget refills. A
     /// worker polls no new task while this holds.
     pub fn is_overloaded(&self) -> bool {
-        *self.shared.signal.overloaded.borrow()
+        self.shared.signal.is_overloaded()
     }
 
     /// Resolves once the engine is not overloaded (at once if it is not).
     pub(crate) async fn until_not_overloaded(&self) {
-        let mut overloaded = self.shared.signal.overloaded.subscribe();
-        // The sender lives as long as `self`: this cannot fail while it is borrowed.
-        let _ = overloaded.wait_for(|overloaded| !*overloaded).await;
+        let mut changes = self.shared.signal.overloaded.subscribe();
+        while self.is_overloaded() {
+            // The scheduler announces when the running tasks need less; the timer covers a
+            // change it has not announced yet.
+            tokio::select! {
+                _ = changes.changed() => {}
+                () = tokio::time::sleep(std::time::Duration::from_millis(100)) => {}
+            }
+        }
     }
 
     /// What the engine did so far.

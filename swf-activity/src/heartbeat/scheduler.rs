@@ -26,8 +26,8 @@ use crate::progress::state::TaskState;
 struct Slot {
     state: Arc<TaskState>,
     token: String,
-    /// Heartbeats per second the task needs.
-    demand: f64,
+    /// Heartbeats per second the task needs, in millionths (as counted in the engine's demand).
+    demand: u64,
     /// The instant a timer is armed for; heap entries for other instants are stale.
     timer: Option<Instant>,
     /// In the ready queue since this instant.
@@ -44,8 +44,6 @@ struct Scheduler {
     late: VecDeque<u64>,
     bucket: TokenBucket,
     in_flight: Arc<AtomicUsize>,
-    /// Sum of the running tasks' demand.
-    demand: f64,
     overloaded: bool,
     warned: bool,
     dirty: Vec<u64>,
@@ -62,7 +60,6 @@ pub(crate) async fn run(shared: Arc<EngineShared>) {
         ready: BinaryHeap::new(),
         late: VecDeque::new(),
         in_flight: Arc::new(AtomicUsize::new(0)),
-        demand: 0.0,
         overloaded: false,
         warned: false,
         dirty: Vec::new(),
@@ -105,7 +102,7 @@ impl Scheduler {
 
     /// Takes in the tasks started since the last wake-up.
     fn admit(&mut self, now: Instant) {
-        for (id, state) in self.shared.take_incoming() {
+        for (id, state, demand) in self.shared.take_incoming() {
             let token = state
                 .task
                 .as_ref()
@@ -116,7 +113,7 @@ impl Scheduler {
                 Slot {
                     state,
                     token,
-                    demand: 0.0,
+                    demand,
                     timer: None,
                     queued_since: None,
                 },
@@ -165,10 +162,14 @@ impl Scheduler {
         };
         let (plan, demand) = {
             let mut heart = slot.state.heart();
-            (heart.plan(now), heart.demand())
+            (heart.plan(now), heart.demand_micros())
         };
-        self.demand += demand - slot.demand;
-        slot.demand = demand;
+        if demand != slot.demand {
+            let total = &self.shared.signal.demand_micros;
+            total.fetch_add(demand, Ordering::AcqRel);
+            total.fetch_sub(slot.demand, Ordering::AcqRel);
+            slot.demand = demand;
+        }
         self.apply(id, plan, now);
     }
 
@@ -206,10 +207,10 @@ impl Scheduler {
 
     fn remove(&mut self, id: u64) {
         if let Some(slot) = self.tasks.remove(&id) {
-            self.demand -= slot.demand;
-            if self.tasks.is_empty() {
-                self.demand = 0.0;
-            }
+            self.shared
+                .signal
+                .demand_micros
+                .fetch_sub(slot.demand, Ordering::AcqRel);
         }
     }
 
@@ -222,16 +223,18 @@ impl Scheduler {
                 // An answer wakes the scheduler.
                 return None;
             }
-            let id = match self.ready.peek() {
+            let (id, keep) = match self.ready.peek() {
                 Some(&Reverse((urgency, id))) if urgency < now => {
                     // SWF has most likely timed it out already: others first.
                     self.ready.pop();
                     self.late.push_back(id);
                     continue;
                 }
-                Some(&Reverse((_, id))) => id,
+                Some(&Reverse((_, id))) => (id, 0.0),
+                // A lost cause only gets a token the budget can spare: half the burst stays for
+                // tasks that can still be kept alive.
                 None => match self.late.front() {
-                    Some(&id) => id,
+                    Some(&id) => (id, self.bucket.reserve()),
                     None => return None,
                 },
             };
@@ -248,7 +251,7 @@ impl Scheduler {
                 self.apply(id, plan, now);
                 continue;
             }
-            if let Err(at) = self.bucket.try_take(now) {
+            if let Err(at) = self.bucket.try_take_keeping(now, keep) {
                 return Some(at);
             }
             let outgoing = heart.begin_send(now);
@@ -316,10 +319,15 @@ impl Scheduler {
     /// refills, and says so.
     fn update_overload(&mut self, now: Instant) {
         let rate = self.bucket.rate(now);
-        let overloaded = self.demand > rate + 1e-9 && !self.tasks.is_empty();
+        let signal = &self.shared.signal;
+        signal
+            .rate_micros
+            .store((rate * 1e6) as u64, Ordering::Release);
+        let overloaded = signal.is_overloaded();
         if overloaded == self.overloaded {
             return;
         }
+        let demand = signal.demand_micros.load(Ordering::Acquire) as f64 / 1e6;
         self.overloaded = overloaded;
         let budget = self.shared.config.budget;
         if overloaded {
@@ -328,7 +336,7 @@ impl Scheduler {
                 self.warned = true;
                 tracing::warn!(
                     tasks = self.tasks.len(),
-                    needed_per_second = self.demand,
+                    needed_per_second = demand,
                     refill_per_second = budget.refill_per_second,
                     burst = budget.burst,
                     "the heartbeat budget cannot cover every running task's heartbeat deadline; \
@@ -339,7 +347,7 @@ impl Scheduler {
             } else {
                 tracing::info!(
                     tasks = self.tasks.len(),
-                    needed_per_second = self.demand,
+                    needed_per_second = demand,
                     refill_per_second = rate,
                     "heartbeat budget short again; polling paused"
                 );
@@ -347,7 +355,7 @@ impl Scheduler {
         } else {
             tracing::info!(
                 tasks = self.tasks.len(),
-                needed_per_second = self.demand,
+                needed_per_second = demand,
                 refill_per_second = rate,
                 "heartbeat budget suffices again; polling resumes"
             );

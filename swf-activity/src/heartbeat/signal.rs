@@ -127,7 +127,12 @@ pub(crate) struct EngineSignal {
     pub(crate) stats: Counters,
     /// ThrottlingException answers not yet seen by the scheduler's budget.
     pub(crate) throttled_answers: AtomicU64,
-    /// Whether the running tasks need more heartbeats per second than the budget refills.
+    /// Heartbeats per second the running tasks need, in millionths.
+    pub(crate) demand_micros: AtomicU64,
+    /// Heartbeats per second the budget refills now, in millionths.
+    pub(crate) rate_micros: AtomicU64,
+    /// The scheduler's last word on whether the running tasks need more heartbeats per second
+    /// than the budget refills (changes wake the pollers).
     pub(crate) overloaded: watch::Sender<bool>,
     /// OperationNotPermittedFault has been logged at warn level once.
     pub(crate) not_permitted_logged: AtomicBool,
@@ -141,6 +146,8 @@ impl Default for EngineSignal {
             closed: AtomicBool::new(false),
             stats: Counters::default(),
             throttled_answers: AtomicU64::new(0),
+            demand_micros: AtomicU64::new(0),
+            rate_micros: AtomicU64::new(u64::MAX),
             overloaded: watch::channel(false).0,
             not_permitted_logged: AtomicBool::new(false),
         }
@@ -155,6 +162,12 @@ impl EngineSignal {
             .unwrap_or_else(PoisonError::into_inner)
             .push(id);
         self.wake.notify_one();
+    }
+
+    /// Whether the running tasks need more heartbeats per second than the budget refills, counting
+    /// tasks started a moment ago that the scheduler has not seen yet.
+    pub(crate) fn is_overloaded(&self) -> bool {
+        self.demand_micros.load(Ordering::Acquire) > self.rate_micros.load(Ordering::Acquire)
     }
 
     /// The tasks marked since the last call, into `into` (which is cleared first).

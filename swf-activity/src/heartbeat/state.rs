@@ -66,9 +66,21 @@ struct Timing {
     margin: Duration,
 }
 
+/// While a task's real timeouts are still being read, it heartbeats at least this often, so a
+/// heartbeat timeout shorter than the registered one cannot expire meanwhile.
+const PROVISIONAL_INTERVAL: Duration = Duration::from_secs(1);
+
 impl Timing {
-    fn new(schedule: TaskSchedule, config: &HeartbeatConfig, started: Instant) -> Self {
-        let interval = schedule.interval(config);
+    fn new(
+        schedule: TaskSchedule,
+        config: &HeartbeatConfig,
+        started: Instant,
+        provisional: bool,
+    ) -> Self {
+        let mut interval = schedule.interval(config);
+        if provisional {
+            interval = interval.min(PROVISIONAL_INTERVAL);
+        }
         let spread = config.first_beat_jitter.clamp(0.0, 1.0);
         let first_due = started + interval.mul_f64(1.0 - spread * fastrand::f64());
         Timing {
@@ -161,12 +173,19 @@ pub(crate) struct Heart {
 }
 
 impl Heart {
-    /// A task that starts at `started` with `schedule`.
-    pub(crate) fn new(schedule: TaskSchedule, config: &HeartbeatConfig, started: Instant) -> Self {
+    /// A task that starts at `started` with `schedule`. A `provisional` schedule is one the
+    /// worker will [replace](Self::reschedule) once it has read the task's real timeouts: until
+    /// then the task heartbeats at least once a second.
+    pub(crate) fn new(
+        schedule: TaskSchedule,
+        config: &HeartbeatConfig,
+        started: Instant,
+        provisional: bool,
+    ) -> Self {
         Heart {
             phase: Phase::Idle,
             answer: AnswerPhase::NotStarted,
-            timing: Timing::new(schedule, config, started),
+            timing: Timing::new(schedule, config, started, provisional),
             details: Details::default(),
             flush_wanted: 0,
             next_seq: 1,
@@ -189,6 +208,7 @@ impl Heart {
             },
             &HeartbeatConfig::default(),
             now,
+            false,
         );
         heart.phase = Phase::Stopped;
         heart
@@ -196,12 +216,12 @@ impl Heart {
 
     /// Replaces the task's timing once its real timeouts are known, keeping its start.
     pub(crate) fn reschedule(&mut self, schedule: TaskSchedule, config: &HeartbeatConfig) {
-        self.timing = Timing::new(schedule, config, self.timing.started);
+        self.timing = Timing::new(schedule, config, self.timing.started, false);
     }
 
-    /// The heartbeat rate this task needs, per second.
-    pub(crate) fn demand(&self) -> f64 {
-        1.0 / self.timing.interval.as_secs_f64()
+    /// The heartbeat rate this task needs, in millionths of a heartbeat per second.
+    pub(crate) fn demand_micros(&self) -> u64 {
+        (1e6 / self.timing.interval.as_secs_f64()).round() as u64
     }
 
     /// The time between two heartbeats of this task.
@@ -459,7 +479,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn no_heartbeat_before_the_first_interval_unless_reported() {
         let now = Instant::now();
-        let mut heart = Heart::new(schedule(HeartbeatMode::Auto), &config(), now);
+        let mut heart = Heart::new(schedule(HeartbeatMode::Auto), &config(), now, false);
         assert_eq!(heart.plan(now), Plan::WakeAt(now + Duration::from_secs(8)));
         heart.report("x".to_owned());
         assert!(matches!(heart.plan(now), Plan::Send { .. }));
@@ -468,7 +488,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_answer_in_progress_holds_heartbeats_and_a_retry_wait_keeps_alive() {
         let now = Instant::now();
-        let mut heart = Heart::new(schedule(HeartbeatMode::Manual), &config(), now);
+        let mut heart = Heart::new(schedule(HeartbeatMode::Manual), &config(), now, false);
         heart.set_answer(AnswerPhase::Sending);
         heart.report("late".to_owned());
         let later = now + Duration::from_secs(9);
@@ -484,7 +504,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn deadlines_expire_after_the_margin() {
         let now = Instant::now();
-        let mut heart = Heart::new(schedule(HeartbeatMode::Manual), &config(), now);
+        let mut heart = Heart::new(schedule(HeartbeatMode::Manual), &config(), now, false);
         assert!(!matches!(
             heart.plan(now + Duration::from_millis(11_999)),
             Plan::Expire(_)
@@ -514,7 +534,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn reports_replaced_unsent_are_tallied_until_sent() {
         let now = Instant::now();
-        let mut heart = Heart::new(schedule(HeartbeatMode::Auto), &config(), now);
+        let mut heart = Heart::new(schedule(HeartbeatMode::Auto), &config(), now, false);
         for n in 0..5 {
             heart.report(n.to_string());
         }

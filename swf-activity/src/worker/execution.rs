@@ -40,9 +40,20 @@ pub(crate) fn spawn(
         token = %task.token_fingerprint(),
     );
     metrics::slot_taken(&shared.metric_labels);
+    // Started before the poller polls again, so it sees this task's heartbeat needs.
+    let activity = shared.activities.get(&task.activity_type).cloned();
+    let mode = activity
+        .as_ref()
+        .map_or(HeartbeatMode::Auto, |a| a.definition().heartbeat);
+    let schedule = shared.schedule_for(&task.activity_type, mode);
+    let heartbeat = if shared.config.timeout_source == TimeoutSource::ScheduledEvent {
+        engine.start_task_provisionally(task.clone(), schedule, polled_at)
+    } else {
+        engine.start_task_at(task.clone(), schedule, polled_at)
+    };
     tokio::spawn(
         async move {
-            run(&shared, &engine, task, input, polled_at).await;
+            run(&shared, activity, heartbeat, task, input, mode).await;
             drop(permit);
             metrics::slot_released(&shared.metric_labels);
         }
@@ -72,24 +83,16 @@ fn task_from(output: PollForActivityTaskOutput) -> (ActivityTask, Option<String>
 
 async fn run(
     shared: &Arc<WorkerShared>,
-    engine: &HeartbeatEngine,
+    activity: Option<Arc<dyn Activity>>,
+    heartbeat: TaskHeartbeat,
     task: ActivityTask,
     input: Option<String>,
-    polled_at: Instant,
+    mode: HeartbeatMode,
 ) {
     let labels = TaskLabels::new(&shared.metric_labels, &task.activity_type);
     let stopwatch = Stopwatch::start();
     shared.counters.count_started(&labels);
     tracing::debug!("task started");
-    let activity = shared.activities.get(&task.activity_type).cloned();
-    let mode = activity
-        .as_ref()
-        .map_or(HeartbeatMode::Auto, |a| a.definition().heartbeat);
-    let heartbeat = engine.start_task_at(
-        task.clone(),
-        shared.schedule_for(&task.activity_type, mode),
-        polled_at,
-    );
     if shared.config.timeout_source == TimeoutSource::ScheduledEvent {
         // Read while the activity already runs and heartbeats: SWF's clocks do not wait.
         tokio::spawn(
@@ -147,10 +150,13 @@ async fn read_scheduled_timeouts(
             };
             rescheduler.reschedule(shared.schedule_from(timeouts, mode));
         }
-        Err(problem) => tracing::warn!(
-            problem = %problem,
-            "could not read the task's timeouts from its history; using the registered defaults"
-        ),
+        Err(problem) => {
+            tracing::warn!(
+                problem = %problem,
+                "could not read the task's timeouts from its history; using the registered defaults"
+            );
+            rescheduler.reschedule(shared.schedule_for(&task.activity_type, mode));
+        }
     }
 }
 
