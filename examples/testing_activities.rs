@@ -88,7 +88,7 @@ async fn body_called_directly() -> Checked {
     Ok("convert_images::run(Progress::detached(), ..) returns the result".into())
 }
 
-/// Runs to the end; heartbeats go out at once, then every 0.8 x 10 s = 8 s.
+/// Runs to the end; the first report goes out at once, then the latest every 0.8 x 10 s = 8 s.
 async fn heartbeats_on_schedule() -> Checked {
     let run = ActivityEnvironment::new()
         .run_json(&convert_images, &Batch { images: 10 })

@@ -16,15 +16,33 @@ use serde::ser::{self, Impossible};
 /// assert_eq!(render_details(&serde_json::json!({"done": 5})).unwrap(), r#"{"done":5}"#);
 /// ```
 pub fn render_details<T: Serialize + ?Sized>(details: &T) -> Result<String, serde_json::Error> {
-    match details.serialize(PlainText) {
-        Ok(text) => Ok(text),
-        Err(NotPlainText) => serde_json::to_string(details),
+    let mut text = Vec::new();
+    render_details_into(details, &mut text)?;
+    // Both renderings write UTF-8 only.
+    String::from_utf8(text).map_err(|_| {
+        <serde_json::Error as serde::ser::Error>::custom("details rendered as invalid UTF-8")
+    })
+}
+
+/// Renders `details` as [`render_details`] does, appending the UTF-8 text to `out`. With a
+/// reused buffer, a string costs one copy and no allocation.
+pub(crate) fn render_details_into<T: Serialize + ?Sized>(
+    details: &T,
+    out: &mut Vec<u8>,
+) -> Result<(), serde_json::Error> {
+    let start = out.len();
+    match details.serialize(PlainText(out)) {
+        Ok(()) => Ok(()),
+        Err(NotPlainText) => {
+            out.truncate(start);
+            serde_json::to_writer(out, details)
+        }
     }
 }
 
 /// A serializer that accepts only what JSON would render as one string (a string, a char, a unit
-/// enum variant, or such a value inside `Some` or a newtype) and gives it back unquoted.
-struct PlainText;
+/// enum variant, or such a value inside `Some` or a newtype) and writes it unquoted.
+struct PlainText<'a>(&'a mut Vec<u8>);
 
 /// The value is not a plain string: render it as JSON.
 #[derive(Debug)]
@@ -47,29 +65,30 @@ impl ser::Error for NotPlainText {
 /// Every method that is not about strings refuses.
 macro_rules! refuse {
     ($($method:ident($($arg:ty),*);)*) => {$(
-        fn $method(self, $(_: $arg),*) -> Result<String, NotPlainText> {
+        fn $method(self, $(_: $arg),*) -> Result<(), NotPlainText> {
             Err(NotPlainText)
         }
     )*};
 }
 
-impl ser::Serializer for PlainText {
-    type Ok = String;
+impl ser::Serializer for PlainText<'_> {
+    type Ok = ();
     type Error = NotPlainText;
-    type SerializeSeq = Impossible<String, NotPlainText>;
-    type SerializeTuple = Impossible<String, NotPlainText>;
-    type SerializeTupleStruct = Impossible<String, NotPlainText>;
-    type SerializeTupleVariant = Impossible<String, NotPlainText>;
-    type SerializeMap = Impossible<String, NotPlainText>;
-    type SerializeStruct = Impossible<String, NotPlainText>;
-    type SerializeStructVariant = Impossible<String, NotPlainText>;
+    type SerializeSeq = Impossible<(), NotPlainText>;
+    type SerializeTuple = Impossible<(), NotPlainText>;
+    type SerializeTupleStruct = Impossible<(), NotPlainText>;
+    type SerializeTupleVariant = Impossible<(), NotPlainText>;
+    type SerializeMap = Impossible<(), NotPlainText>;
+    type SerializeStruct = Impossible<(), NotPlainText>;
+    type SerializeStructVariant = Impossible<(), NotPlainText>;
 
-    fn serialize_str(self, v: &str) -> Result<String, NotPlainText> {
-        Ok(v.to_owned())
+    fn serialize_str(self, v: &str) -> Result<(), NotPlainText> {
+        self.0.extend_from_slice(v.as_bytes());
+        Ok(())
     }
 
-    fn serialize_char(self, v: char) -> Result<String, NotPlainText> {
-        Ok(v.to_string())
+    fn serialize_char(self, v: char) -> Result<(), NotPlainText> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
     }
 
     fn serialize_unit_variant(
@@ -77,11 +96,11 @@ impl ser::Serializer for PlainText {
         _name: &'static str,
         _index: u32,
         variant: &'static str,
-    ) -> Result<String, NotPlainText> {
-        Ok(variant.to_owned())
+    ) -> Result<(), NotPlainText> {
+        self.serialize_str(variant)
     }
 
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<String, NotPlainText> {
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), NotPlainText> {
         value.serialize(self)
     }
 
@@ -89,7 +108,7 @@ impl ser::Serializer for PlainText {
         self,
         _name: &'static str,
         value: &T,
-    ) -> Result<String, NotPlainText> {
+    ) -> Result<(), NotPlainText> {
         value.serialize(self)
     }
 
@@ -119,7 +138,7 @@ impl ser::Serializer for PlainText {
         _index: u32,
         _variant: &'static str,
         _value: &T,
-    ) -> Result<String, NotPlainText> {
+    ) -> Result<(), NotPlainText> {
         Err(NotPlainText)
     }
 

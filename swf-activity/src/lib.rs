@@ -37,7 +37,7 @@
 //! let env = ActivityEnvironment::new();
 //! let run = env.run_json(&copy, &20).await.unwrap();
 //! assert_eq!(run.result_json::<u32>().unwrap(), 20);
-//! // A heartbeat at once, then one per 0.8 x 10 s.
+//! // The first report goes out at once, then the latest one every 0.8 x 10 s.
 //! let times: Vec<u64> = run.heartbeats.iter().map(|h| h.at.as_secs()).collect();
 //! assert_eq!(times, [0, 8, 16]);
 //!

@@ -219,11 +219,7 @@ fn client(rules: &[&Rule]) -> Client {
 }
 
 fn worker(client: Client, activities: Vec<TestActivity>) -> Worker {
-    let mut builder = Worker::builder(client)
-        .domain("test")
-        .task_list("list")
-        .register_activity_types(false)
-        .heartbeat_on_worker_runtime()
+    let mut builder = mocked_builder(client)
         .shutdown_grace(Duration::from_secs(5))
         .cancel_grace(Duration::from_secs(5));
     for a in activities {
@@ -453,12 +449,8 @@ async fn poll_errors_back_off_then_polling_goes_on() {
     let answers = answers();
     let mut rules = vec![&polls];
     rules.extend(answers.rules.iter());
-    let worker = Worker::builder(client(&rules))
-        .domain("test")
-        .task_list("list")
+    let worker = mocked_builder(client(&rules))
         .pollers(1)
-        .register_activity_types(false)
-        .heartbeat_on_worker_runtime()
         .activity(echo())
         .build()
         .unwrap();
@@ -608,11 +600,7 @@ async fn shut_down_after(
 }
 
 fn shutdown_worker(client: Client, activity: TestActivity) -> Worker {
-    Worker::builder(client)
-        .domain("test")
-        .task_list("list")
-        .register_activity_types(false)
-        .heartbeat_on_worker_runtime()
+    mocked_builder(client)
         .shutdown_grace(Duration::from_secs(30))
         .cancel_grace(Duration::from_secs(10))
         .activity(activity)
@@ -708,11 +696,7 @@ async fn input_that_does_not_deserialize_fails_as_invalid_input() {
         ],
         &answers,
     );
-    let worker = Worker::builder(client)
-        .domain("test")
-        .task_list("list")
-        .register_activity_types(false)
-        .heartbeat_on_worker_runtime()
+    let worker = mocked_builder(client)
         .activity(generated::double)
         .build()
         .unwrap();
@@ -754,6 +738,16 @@ async fn a_forced_shutdown_answers_running_activities_failed_at_once() {
     assert_eq!(failed[0].1.as_deref(), Some("worker shut down"));
     assert!(failed[0].2.as_deref().unwrap().contains("forced"));
     assert!(worker.shutdown_handle().is_forced());
+}
+
+/// A worker on the mocked domain and task list, its types registered elsewhere and its
+/// heartbeats on the test's paused clock.
+fn mocked_builder(client: Client) -> swf_activity::worker::WorkerBuilder {
+    Worker::builder(client)
+        .domain("test")
+        .task_list("list")
+        .register_activity_types(false)
+        .heartbeat_on_worker_runtime()
 }
 
 /// Heartbeats answered `cancelRequested: false`.
@@ -869,13 +863,9 @@ async fn an_activity_ignoring_a_timed_out_task_is_dropped_and_its_slot_freed() {
     let answers = answers();
     let mut rules = vec![&polls];
     rules.extend(answers.rules.iter());
-    let worker = Worker::builder(client(&rules))
-        .domain("test")
-        .task_list("list")
+    let worker = mocked_builder(client(&rules))
         .max_concurrent_activities(1)
         .pollers(1)
-        .register_activity_types(false)
-        .heartbeat_on_worker_runtime()
         .activity(stubborn())
         .activity(echo())
         .build()
@@ -916,11 +906,7 @@ async fn a_lost_task_is_dropped_after_the_abandon_grace() {
             Ok(None)
         })
     });
-    let worker = Worker::builder(client(&[&polls, &heartbeats]))
-        .domain("test")
-        .task_list("list")
-        .register_activity_types(false)
-        .heartbeat_on_worker_runtime()
+    let worker = mocked_builder(client(&[&polls, &heartbeats]))
         .abandon_grace(Duration::from_secs(3))
         .activity(reporting_stubborn)
         .build()
@@ -957,13 +943,9 @@ async fn no_task_is_polled_while_running_ones_need_more_heartbeats_than_the_budg
     let heartbeats = heartbeats_accepted();
     let mut rules = vec![&polls, &heartbeats];
     rules.extend(answers.rules.iter());
-    let worker = Worker::builder(client(&rules))
-        .domain("test")
-        .task_list("list")
+    let worker = mocked_builder(client(&rules))
         .max_concurrent_activities(4)
         .pollers(1)
-        .register_activity_types(false)
-        .heartbeat_on_worker_runtime()
         .heartbeat(swf_activity::heartbeat::HeartbeatConfig {
             budget: swf_activity::heartbeat::HeartbeatBudget {
                 burst: 1,

@@ -86,7 +86,11 @@ impl FaultRule {
 }
 
 /// Fault injection for the whole endpoint: a seed, a rule for every operation and rules
-/// overriding it for named operations.
+/// replacing it for named operations.
+///
+/// An operation with a rule of its own takes its faults from that rule alone: it inherits no
+/// rate or latency from [`FaultConfig::all`]. How a configuration is put together, and in
+/// which order, never changes that.
 ///
 /// ```
 /// let faults = swf_local::FaultConfig::new(7)
@@ -136,9 +140,51 @@ impl FaultConfig {
             .any(|r| *r != FaultRule::default())
     }
 
+    /// Builds a configuration from textual specifications, as the binary's repeated `--fault`
+    /// flag takes them (see [`FaultConfig::with_spec`]). Their order does not matter: an
+    /// operation named in any specification takes its faults only from the specifications
+    /// naming it, and the others make the rule of every other operation. A kind given twice
+    /// for the same operation (or twice for all operations) is refused.
+    ///
+    /// ```
+    /// use swf_local::FaultConfig;
+    /// let a = FaultConfig::from_specs(7, ["throttle=0.1", "PollForActivityTask:latency-ms=20"])?;
+    /// let b = FaultConfig::from_specs(7, ["PollForActivityTask:latency-ms=20", "throttle=0.1"])?;
+    /// assert_eq!(a, b);
+    /// assert_eq!(a.operations["PollForActivityTask"].throttle_rate, 0.0);
+    /// assert!(FaultConfig::from_specs(7, ["503=0.1", "503=0.2"]).is_err());
+    /// # Ok::<(), swf_local::LocalError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`LocalError::BadFault`] naming the specification and what is wrong.
+    pub fn from_specs<S: AsRef<str>>(
+        seed: u64,
+        specs: impl IntoIterator<Item = S>,
+    ) -> Result<Self, LocalError> {
+        let mut seen = std::collections::HashSet::new();
+        specs.into_iter().try_fold(Self::new(seed), |config, spec| {
+            let spec = spec.as_ref();
+            let (scope, kind) = parse_scope_and_kind(spec);
+            if !seen.insert((scope.map(str::to_owned), kind.map(str::to_owned))) {
+                return Err(LocalError::BadFault {
+                    spec: spec.to_owned(),
+                    reason: format!(
+                        "{} is given twice for {}; give each kind once",
+                        kind.unwrap_or(spec),
+                        scope.unwrap_or("all operations")
+                    ),
+                });
+            }
+            config.with_spec(spec)
+        })
+    }
+
     /// Adds one textual specification `[Operation:]kind=value`, as the binary's `--fault`
     /// flag takes. Kinds: `throttle`, `500`, `503`, `drop`, `lost-response` (rates 0..1),
-    /// `latency-ms`, `jitter-ms` (milliseconds).
+    /// `latency-ms`, `jitter-ms` (milliseconds). A specification naming an operation sets
+    /// that operation's own rule, which starts empty: it inherits nothing from the
+    /// all-operations rule, whether that was set before or after.
     ///
     /// # Errors
     /// [`LocalError::BadFault`] naming what is wrong.
@@ -163,10 +209,7 @@ impl FaultConfig {
             )));
         }
         let rule = match operation {
-            Some(op) => self
-                .operations
-                .entry(op.to_owned())
-                .or_insert_with(|| self.all.clone()),
+            Some(op) => self.operations.entry(op.to_owned()).or_default(),
             None => &mut self.all,
         };
         let rate = || -> Result<f64, LocalError> {
@@ -198,6 +241,15 @@ impl FaultConfig {
         }
         Ok(self)
     }
+}
+
+/// The operation (if any) and the kind a specification names, as far as it can be read.
+fn parse_scope_and_kind(spec: &str) -> (Option<&str>, Option<&str>) {
+    let (scope, setting) = match spec.split_once(':') {
+        Some((op, rest)) => (Some(op), rest),
+        None => (None, spec),
+    };
+    (scope, setting.split_once('=').map(|(kind, _)| kind))
 }
 
 /// What to do with one request.
@@ -315,7 +367,10 @@ mod tests {
             .cloned()
             .unwrap_or_default();
         assert_eq!(poll.latency, Duration::from_millis(20));
-        assert_eq!(poll.throttle_rate, 0.1);
+        assert_eq!(
+            poll.throttle_rate, 0.0,
+            "an operation rule inherits nothing"
+        );
         assert!(FaultConfig::new(1).with_spec("throttle=2").is_err());
         assert!(FaultConfig::new(1).with_spec("Nope:throttle=0.1").is_err());
         assert!(FaultConfig::new(1).with_spec("explode=1").is_err());

@@ -40,6 +40,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod connections;
 mod error;
 mod faults;
 mod harness;
@@ -50,6 +51,10 @@ mod server;
 mod service;
 mod timers;
 
+pub use connections::{
+    ConnectionLimits, ConnectionStats, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+};
 pub use error::{ErrorKind, LocalError, SwfError};
 pub use faults::{FaultConfig, FaultRule};
 pub use harness::{ActivityHandle, ActivityOutcome, ActivitySpec};

@@ -18,10 +18,13 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::connections::{
+    Admission, Connection, ConnectionLimits, ConnectionStats, Registry, TrackedStream,
+};
 use crate::error::{ErrorKind, LocalError, SwfError};
 use crate::faults::{FaultAction, FaultConfig, FaultInjector};
 use crate::harness::{ActivityHandle, ActivitySpec};
-use crate::service::{Service, ServiceConfig, StateStats};
+use crate::service::{OPERATIONS, Service, ServiceConfig, StateStats};
 
 /// The region of the SDK configuration [`LocalSwf::sdk_config`] answers.
 pub const REGION: &str = "us-east-1";
@@ -30,6 +33,13 @@ pub const REGION: &str = "us-east-1";
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 
 const TARGET_PREFIX: &str = "SimpleWorkflowService.";
+
+/// How long a connection closed after a refused request keeps reading (and discarding) what the
+/// client still sends, so that the client can read the whole answer before the socket closes.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// The most a connection's read or write buffer grows to (SWF requests' headers are a few KB).
+const MAX_BUFFER_BYTES: usize = 64 * 1024;
 
 /// Parses a listen address and refuses anything but loopback.
 ///
@@ -65,6 +75,7 @@ pub struct LocalSwfBuilder {
     listen: String,
     service: ServiceConfig,
     faults: FaultConfig,
+    limits: ConnectionLimits,
 }
 
 impl Default for LocalSwfBuilder {
@@ -73,6 +84,7 @@ impl Default for LocalSwfBuilder {
             listen: "127.0.0.1:0".to_owned(),
             service: ServiceConfig::default(),
             faults: FaultConfig::default(),
+            limits: ConnectionLimits::default(),
         }
     }
 }
@@ -113,6 +125,38 @@ impl LocalSwfBuilder {
         self
     }
 
+    /// How long a request may take to arrive whole, headers and body, from its first byte
+    /// (default 10 s); a slower connection is closed without an answer.
+    #[must_use]
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may wait for its next request before it is closed (default 60 s).
+    /// A long poll being held is not idle.
+    #[must_use]
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// How many connections are open at once (default 512). At the cap an idle connection is
+    /// closed to make room (one that never sent a request first, then the least recently
+    /// used); when none is idle, the new connection is accepted and closed at once.
+    #[must_use]
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.limits.max_connections = connections;
+        self
+    }
+
+    /// All connection limits at once; see [`ConnectionLimits`].
+    #[must_use]
+    pub fn connection_limits(mut self, limits: ConnectionLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// Binds the listener and starts serving on the current Tokio runtime.
     ///
     /// # Errors
@@ -134,7 +178,17 @@ impl LocalSwfBuilder {
         let url = format!("http://{addr}");
         let (shutdown, stopped) = watch::channel(false);
         let faults = Arc::new(FaultInjector::new(self.faults));
-        let task = tokio::spawn(serve(listener, service.clone(), faults, stopped));
+        let connections = Arc::new(Registry::default());
+        let task = tokio::spawn(serve(
+            listener,
+            Served {
+                service: service.clone(),
+                faults,
+                connections: connections.clone(),
+                limits: self.limits,
+            },
+            stopped,
+        ));
         tracing::info!(%url, "swf-local listening");
         let sdk_config = SdkConfig::builder()
             .region(Region::new(REGION))
@@ -153,6 +207,7 @@ impl LocalSwfBuilder {
             addr,
             service,
             sdk_config,
+            connections,
             shutdown,
             task,
         })
@@ -178,6 +233,7 @@ pub struct LocalSwf {
     addr: SocketAddr,
     service: Service,
     sdk_config: SdkConfig,
+    connections: Arc<Registry>,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
@@ -222,6 +278,12 @@ impl LocalSwf {
         self.service.stats()
     }
 
+    /// What happened to the endpoint's connections: open now, accepted, refused and evicted at
+    /// the cap, closed by the header-read and idle timeouts.
+    pub fn connection_stats(&self) -> ConnectionStats {
+        self.connections.stats()
+    }
+
     /// Schedules an activity without a decider; see [`Service::schedule_activity`].
     ///
     /// # Errors
@@ -253,12 +315,21 @@ impl Drop for LocalSwf {
     }
 }
 
-async fn serve(
-    listener: TcpListener,
+/// What every connection of one endpoint shares.
+#[derive(Debug, Clone)]
+struct Served {
     service: Service,
     faults: Arc<FaultInjector>,
-    mut stopped: watch::Receiver<bool>,
-) {
+    connections: Arc<Registry>,
+    limits: ConnectionLimits,
+}
+
+/// Whether an accept error means the process is out of file descriptors (EMFILE, ENFILE).
+fn out_of_descriptors(error: &std::io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(23 | 24))
+}
+
+async fn serve(listener: TcpListener, served: Served, mut stopped: watch::Receiver<bool>) {
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -267,30 +338,96 @@ async fn serve(
         let (stream, _) = match accepted {
             Ok(conn) => conn,
             Err(error) => {
-                tracing::warn!(%error, "accept failed");
+                if out_of_descriptors(&error) && served.connections.evict_for_descriptor() {
+                    tracing::debug!(%error, "out of descriptors: closed an idle connection");
+                } else {
+                    tracing::warn!(%error, "accept failed");
+                }
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             }
         };
-        let _ = stream.set_nodelay(true);
-        let service = service.clone();
-        let faults = faults.clone();
-        let mut stopped = stopped.clone();
-        tokio::spawn(async move {
-            let handler =
-                hyper::service::service_fn(move |req| handle(req, service.clone(), faults.clone()));
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), handler);
-            tokio::select! {
-                result = conn => {
-                    if let Err(error) = result {
-                        tracing::debug!(%error, "connection closed");
-                    }
-                }
-                _ = stopped.changed() => {}
+        let (connection, slot) = match served.connections.admit(served.limits.max_connections) {
+            Admission::Serve(connection, slot) => (connection, slot),
+            Admission::Refuse => {
+                tracing::debug!("every connection is busy: refused a new one");
+                drop(stream);
+                continue;
             }
+        };
+        let _ = stream.set_nodelay(true);
+        let served = served.clone();
+        let stopped = stopped.clone();
+        tokio::spawn(async move {
+            serve_connection(stream, connection, served, stopped).await;
+            drop(slot);
         });
     }
+}
+
+/// Serves one connection until it closes, times out, gives way at the cap or the server stops.
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    connection: Arc<Connection>,
+    served: Served,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let limits = served.limits;
+    let registry = served.connections.clone();
+    let handler_connection = connection.clone();
+    // Boxed: hyper hands the connection back only when its handler futures are `Unpin`.
+    let handler = hyper::service::service_fn(move |req| {
+        Box::pin(handle(
+            req,
+            served.service.clone(),
+            served.faults.clone(),
+            handler_connection.clone(),
+        ))
+    });
+    let mut conn = hyper::server::conn::http1::Builder::new()
+        .max_buf_size(MAX_BUFFER_BYTES)
+        .serve_connection(
+            TokioIo::new(TrackedStream::new(stream, connection.clone())),
+            handler,
+        );
+    let finished = tokio::select! {
+        result = std::future::poll_fn(|cx| conn.poll_without_shutdown(cx)) => result,
+        expiry = connection.expired(&limits) => {
+            tracing::debug!(?expiry, "connection closed by its watchdog");
+            registry.record_expiry(expiry);
+            return;
+        }
+        _ = stopped.changed() => return,
+    };
+    if let Err(error) = finished {
+        tracing::debug!(%error, "connection closed");
+        return;
+    }
+    // The connection ended on a `Connection: close` answer or the client's end of input: say
+    // so with a FIN and discard what the client still sends for a while, so that it reads
+    // the whole answer rather than a reset.
+    let mut stream = conn.into_parts().io.into_inner().into_inner();
+    tokio::select! {
+        () = linger(&mut stream) => {}
+        () = connection.closing() => {}
+        _ = stopped.changed() => {}
+    }
+}
+
+async fn linger(stream: &mut tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    if stream.shutdown().await.is_err() {
+        return;
+    }
+    let mut sink = [0u8; 16 * 1024];
+    let _ = tokio::time::timeout(LINGER, async {
+        while let Ok(read) = stream.read(&mut sink).await {
+            if read == 0 {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 /// The error that makes hyper close the connection without answering (fault injection).
@@ -323,6 +460,58 @@ async fn handle(
     req: Request<Incoming>,
     service: Service,
     faults: Arc<FaultInjector>,
+    connection: Arc<Connection>,
+) -> Result<Response<Full<Bytes>>, DroppedConnection> {
+    connection.request_started();
+    let answer = answer(req, service, faults, &connection).await;
+    connection.request_answered();
+    answer
+}
+
+/// An answer after which the connection is closed: the rest of the request was not read.
+fn closing(mut response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    response.headers_mut().insert(
+        hyper::header::CONNECTION,
+        hyper::header::HeaderValue::from_static("close"),
+    );
+    response
+}
+
+/// Reads a request's body, refusing one over [`MAX_REQUEST_BYTES`] before reading it when its
+/// length is declared.
+async fn read_body(req: Request<Incoming>) -> Result<Bytes, SwfError> {
+    let declared = req
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = |size: &str| {
+        SwfError::validation(format!(
+            "the request body is larger than SWF's limit of 1 MB ({MAX_REQUEST_BYTES} bytes){size}; \
+             send less data per request"
+        ))
+    };
+    if let Some(length) = declared.filter(|n| *n > MAX_REQUEST_BYTES as u64) {
+        return Err(too_large(&format!(": {length} bytes")));
+    }
+    match Limited::new(req.into_body(), MAX_REQUEST_BYTES)
+        .collect()
+        .await
+    {
+        Ok(body) => Ok(body.to_bytes()),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(too_large("")),
+        Err(error) => Err(SwfError::new(
+            ErrorKind::Serialization,
+            format!("the request body was cut short: {error}"),
+        )),
+    }
+}
+
+async fn answer(
+    req: Request<Incoming>,
+    service: Service,
+    faults: Arc<FaultInjector>,
+    connection: &Connection,
 ) -> Result<Response<Full<Bytes>>, DroppedConnection> {
     let target = req
         .headers()
@@ -330,6 +519,11 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
+    let body = match read_body(req).await {
+        Ok(body) => body,
+        Err(error) => return Ok(closing(error_reply(&error))),
+    };
+    connection.request_read();
     let Some(operation) = target.strip_prefix(TARGET_PREFIX).map(str::to_owned) else {
         let error = SwfError::new(
             ErrorKind::UnknownOperation,
@@ -337,17 +531,14 @@ async fn handle(
         );
         return Ok(error_reply(&error));
     };
-    let body = match Limited::new(req.into_body(), MAX_REQUEST_BYTES)
-        .collect()
-        .await
-    {
-        Ok(body) => body.to_bytes(),
-        Err(_) => {
-            return Ok(error_reply(&SwfError::validation(
-                "the request is larger than 1 MB or was cut short",
-            )));
-        }
-    };
+    if !OPERATIONS.contains(&operation.as_str()) {
+        // As SWF: an unknown operation is refused before its body is looked at.
+        let error = SwfError::new(
+            ErrorKind::UnknownOperation,
+            format!("{operation} is not an operation of SimpleWorkflowService"),
+        );
+        return Ok(error_reply(&error));
+    }
     let (latency, action) = faults.decide(&operation);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

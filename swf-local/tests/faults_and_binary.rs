@@ -1,4 +1,5 @@
-//! Fault injection as the SDK sees it, and the binary's refusal of non-loopback addresses.
+//! Fault injection as the SDK sees it, the order-independence of fault rules, and the binary's
+//! refusal of non-loopback addresses and bad flags.
 
 use std::time::{Duration, Instant};
 
@@ -124,7 +125,7 @@ async fn a_partial_rate_is_deterministic_per_seed() {
 }
 
 #[test]
-fn the_binary_refuses_non_loopback_addresses() {
+fn the_binary_refuses_non_loopback_addresses_and_bad_flags() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_swf-local"))
         .args(["--listen", "0.0.0.0:0"])
         .output()
@@ -138,6 +139,105 @@ fn the_binary_refuses_non_loopback_addresses() {
         .expect("run swf-local");
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("invalid fault"));
+    for flags in [
+        ["--header-read-timeout-secs", "0"],
+        ["--idle-timeout-secs", "soon"],
+        ["--max-connections", "0"],
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_swf-local"))
+            .args(flags)
+            .output()
+            .expect("run swf-local");
+        assert_eq!(output.status.code(), Some(2), "{flags:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(flags[0]), "{stderr}");
+    }
+}
+
+/// Every order of `specs`.
+fn orders(specs: &[&'static str]) -> Vec<Vec<&'static str>> {
+    if specs.len() <= 1 {
+        return vec![specs.to_vec()];
+    }
+    let mut all = Vec::new();
+    for (i, first) in specs.iter().enumerate() {
+        let mut rest = specs.to_vec();
+        rest.remove(i);
+        for mut order in orders(&rest) {
+            order.insert(0, first);
+            all.push(order);
+        }
+    }
+    all
+}
+
+#[test]
+fn fault_flags_mean_the_same_in_any_order() {
+    let specs = [
+        "throttle=0.2",
+        "latency-ms=5",
+        "RecordActivityTaskHeartbeat:503=0.1",
+        "RecordActivityTaskHeartbeat:jitter-ms=3",
+        "PollForActivityTask:drop=0.01",
+    ];
+    let configs: Vec<FaultConfig> = orders(&specs)
+        .into_iter()
+        .map(|order| FaultConfig::from_specs(4, order).expect("valid specs"))
+        .collect();
+    assert_eq!(configs.len(), 120);
+    assert!(configs.iter().all(|c| *c == configs[0]));
+    let expected = FaultConfig::new(4)
+        .all(
+            FaultRule::default()
+                .throttle(0.2)
+                .latency(Duration::from_millis(5)),
+        )
+        .operation(
+            "RecordActivityTaskHeartbeat",
+            FaultRule::default()
+                .unavailable(0.1)
+                .latency_jitter(Duration::from_millis(3)),
+        )
+        .operation(
+            "PollForActivityTask",
+            FaultRule::default().drop_connections(0.01),
+        );
+    assert_eq!(configs[0], expected, "operation rules inherit nothing");
+    let twice = FaultConfig::from_specs(
+        4,
+        [
+            "PollForActivityTask:drop=0.1",
+            "PollForActivityTask:drop=0.2",
+        ],
+    );
+    assert!(
+        twice.is_err(),
+        "a kind given twice for one operation is refused"
+    );
+}
+
+#[tokio::test]
+async fn an_operation_rule_overrides_all_operation_rules_given_before_or_after_it() {
+    for specs in [
+        ["throttle=1", "DescribeDomain:latency-ms=1"],
+        ["DescribeDomain:latency-ms=1", "throttle=1"],
+    ] {
+        let (_local, swf) = client_with(FaultConfig::from_specs(5, specs).expect("valid")).await;
+        assert_eq!(
+            describe(&swf).await,
+            Err("Some(\"UnknownResourceFault\")/Some(400)".to_owned()),
+            "DescribeDomain has its own rule, without throttling: {specs:?}"
+        );
+        let listed = swf
+            .list_domains()
+            .registration_status(aws_sdk_swf::types::RegistrationStatus::Registered)
+            .send()
+            .await;
+        let code = listed
+            .err()
+            .and_then(|e| ProvideErrorMetadata::code(&e).map(str::to_owned));
+        assert_eq!(code.as_deref(), Some("ThrottlingException"), "{specs:?}");
+    }
 }
 
 #[tokio::test]

@@ -8,36 +8,56 @@
 //! still heartbeats every [`HeartbeatConfig::cancel_check_interval`] (30 s), because cancellation
 //! only ever arrives in a heartbeat's answer.
 //!
-//! - The first [report](crate::Progress::report) goes out at once. After that at most one
-//!   heartbeat per interval goes out, carrying the latest details; reports in between are
-//!   folded into it (counted as `coalesced`). Every heartbeat carries the latest details, even when
-//!   they did not change, because SWF keeps the last heartbeat's details for its timeout event.
-//! - [`HeartbeatMode::Auto`](crate::HeartbeatMode::Auto) (the default): a first heartbeat goes out
-//!   when the task starts and then one every interval while it runs, reported or not. A task stuck
-//!   forever is then only stopped by its start-to-close timeout.
+//! - No heartbeat goes out before one is needed: SWF's heartbeat clock starts with the task, so
+//!   a task that ends within its first interval sends none.
+//! - The first [report](crate::Progress::report) goes out at once (right after the answer of a
+//!   heartbeat already in flight). After that at most one heartbeat per interval goes out,
+//!   carrying the latest details; reports in between are folded into it (counted as `coalesced`).
+//!   Every heartbeat carries the latest details, even when they did not change, because SWF keeps
+//!   the last heartbeat's details for its timeout event.
+//! - [`HeartbeatMode::Auto`](crate::HeartbeatMode::Auto) (the default): a keep-alive goes out one
+//!   interval after the start (up to [`HeartbeatConfig::first_beat_jitter`] of it early, at random,
+//!   so tasks started together do not heartbeat together) and then one every interval while the
+//!   task runs, reported or not. A task stuck forever is then only stopped by its start-to-close
+//!   timeout.
 //! - [`HeartbeatMode::Manual`](crate::HeartbeatMode::Manual): only reports cause heartbeats (at
 //!   most one per interval), so an activity that stops reporting times out after its heartbeat
 //!   timeout, as SWF intends. Without a heartbeat timeout there is nothing to time out, and
-//!   cancel-check heartbeats still go out.
+//!   cancel-check heartbeats still go out (jittered the same way).
 //! - [`Progress::flush`](crate::Progress::flush) sends at once, ignoring the interval, and waits
 //!   for the answer.
+//! - Once the worker starts answering the task, no heartbeat overtakes the answer; if the answer
+//!   fails and waits for a retry, keep-alives hold the task open until it is delivered.
 //!
-//! # Timeouts
+//! # Timeouts and deadlines
 //!
 //! SWF's task does not say what its heartbeat or start-to-close timeout is; the worker works it out
-//! (registered defaults, an override, or the scheduling event) and passes it in [`TaskSchedule`].
-//! The engine uses the heartbeat timeout for the interval and as the task's **deadline** (last
-//! answered heartbeat + timeout): tasks nearer their deadline are sent first when the budget is
-//! short, and retries of failed heartbeats are kept before it. When the start-to-close timeout has
-//! passed, heartbeats stop and the task is cancelled with
-//! [`StartToCloseElapsed`](crate::progress::CancelReason::StartToCloseElapsed).
+//! (the defaults SWF holds for the type, an override, or the scheduling event) and passes it in
+//! [`TaskSchedule`], with the instant the poll returned the task as its start. The engine uses the
+//! heartbeat timeout for the interval and as the task's **heartbeat deadline** (last answered
+//! heartbeat + timeout): tasks nearer it are sent first when the budget is short, and retries of
+//! failed heartbeats are kept before it. The worker acts on a deadline only once
+//! [`HeartbeatConfig::deadline_margin`] (2 s) has passed beyond it, so clock skew and network delay
+//! never make it give up on a task SWF would still accept:
+//!
+//! - start-to-close deadline + margin: heartbeats stop and the task is cancelled with
+//!   [`StartToCloseElapsed`](crate::progress::CancelReason::StartToCloseElapsed);
+//! - heartbeat deadline + margin with no answered heartbeat (SWF unreachable, or a manual activity
+//!   that stopped reporting): SWF has timed the task out; heartbeats stop and the task is cancelled
+//!   with [`HeartbeatTimeoutElapsed`](crate::progress::CancelReason::HeartbeatTimeoutElapsed).
 //!
 //! # Budget
 //!
-//! One [`HeartbeatBudget`] (a token bucket) covers all of a worker's tasks. When several tasks are
-//! due and tokens are short, the one nearest its deadline goes first; the rest wait for tokens.
-//! If the running tasks need more heartbeats per second than the budget refills, the engine warns
-//! once with the numbers.
+//! One [`HeartbeatBudget`] (a token bucket) covers all of a worker's tasks, and at most
+//! [`HeartbeatConfig::max_in_flight`] calls are in flight at once. When several tasks are due and
+//! tokens are short, the one nearest its deadline goes first; a task already past its heartbeat
+//! deadline (SWF has most likely timed it out) waits behind every task that can still be saved and
+//! only gets tokens the budget can spare, so an insufficient budget keeps as many tasks alive as
+//! it can rather than losing all of them. When the running tasks need more heartbeats per second
+//! than the budget refills, the engine warns once with the numbers and reports itself
+//! [overloaded](HeartbeatEngine::is_overloaded): the worker polls no new task until they need less.
+//! SWF's ThrottlingException (the quota is the account's, shared with other workers) halves the
+//! budget's refill rate, which climbs back to the configured rate over 20 s.
 //!
 //! # Errors
 //!
@@ -46,6 +66,13 @@
 //! heartbeats and cancels it with [`TaskGone`](crate::progress::CancelReason::TaskGone);
 //! OperationNotPermittedFault stops them and cancels with
 //! [`NotPermitted`](crate::progress::CancelReason::NotPermitted), logging the cause once.
+//!
+//! # Scheduling
+//!
+//! Each task's bookkeeping is a small state machine (idle, in flight, retrying, stopped) that only
+//! decides; one scheduler per engine keeps tasks in a timer heap keyed by when they next need
+//! attention, so a wake-up costs in proportion to the tasks due or signalled, not to the tasks
+//! running. [`Progress::report`](crate::Progress::report) writes only its own task's state.
 //!
 //! # Where it runs
 //!
@@ -56,8 +83,8 @@
 //!
 //! # Logging
 //!
-//! `tracing` events at debug level (heartbeat sent, failed, cancellation) and trace level
-//! (coalesced, waiting for the budget). Tasks are named by their token's
+//! `tracing` events at debug level (heartbeat sent, failed, cancellation, deadline passed), and
+//! at warn and info level when the budget cannot cover the running tasks. Tasks are named by their token's
 //! [fingerprint](crate::task::ActivityTask::token_fingerprint), never by the token.
 //!
 //! # Example

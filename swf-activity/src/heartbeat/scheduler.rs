@@ -25,7 +25,6 @@ use crate::progress::state::TaskState;
 /// One running task as the scheduler holds it.
 struct Slot {
     state: Arc<TaskState>,
-    token: String,
     /// Heartbeats per second the task needs, in millionths (as counted in the engine's demand).
     demand: u64,
     /// The instant a timer is armed for; heap entries for other instants are stale.
@@ -103,16 +102,10 @@ impl Scheduler {
     /// Takes in the tasks started since the last wake-up.
     fn admit(&mut self, now: Instant) {
         for (id, state, demand) in self.shared.take_incoming() {
-            let token = state
-                .task
-                .as_ref()
-                .map(|task| task.task_token().to_owned())
-                .unwrap_or_default();
             self.tasks.insert(
                 id,
                 Slot {
                     state,
-                    token,
                     demand,
                     timer: None,
                     queued_since: None,
@@ -258,9 +251,8 @@ impl Scheduler {
             drop(heart);
             let waited = slot.queued_since.take().is_some_and(|since| since < now);
             let state = Arc::clone(&slot.state);
-            let token = slot.token.clone();
             self.pop_queued(id);
-            self.send(state, token, outgoing, waited);
+            self.send(state, outgoing, waited);
             // Look again once the answer is due back at the latest.
             self.look_at(id, now);
         }
@@ -281,7 +273,13 @@ impl Scheduler {
     }
 
     /// Starts one heartbeat call.
-    fn send(&self, state: Arc<TaskState>, token: String, outgoing: Outgoing, waited: bool) {
+    fn send(&self, state: Arc<TaskState>, outgoing: Outgoing, waited: bool) {
+        // The token lives once, in the task's state; each call gets its own copy.
+        let token = state
+            .task
+            .as_ref()
+            .map(|task| task.task_token().to_owned())
+            .unwrap_or_default();
         let signal = Arc::clone(&self.shared.signal);
         signal.stats.count_sent(outgoing.retry);
         signal.stats.count_coalesced(outgoing.coalesced);

@@ -42,7 +42,11 @@ pub(crate) enum AnswerPhase {
 /// The latest reported details and what of them was sent.
 #[derive(Debug, Default)]
 struct Details {
-    text: Option<String>,
+    /// The latest details as UTF-8 (meaningful once `version` > 0).
+    text: Vec<u8>,
+    /// Where the next report is rendered; swapped with `text` when accepted, so reports reuse
+    /// two buffers instead of allocating.
+    scratch: Vec<u8>,
     /// Counts reports.
     version: u64,
     /// The `version` the last heartbeat carried (0: no report sent yet).
@@ -229,20 +233,29 @@ impl Heart {
         self.timing.interval
     }
 
-    /// Stores new details. Returns whether an earlier report was replaced unsent, and whether the
-    /// scheduler asked to be woken by it.
-    pub(crate) fn report(&mut self, text: String) -> bool {
-        if self.details.version > self.details.sent_version {
-            self.details.coalesced += 1;
+    /// Stores new details, which `render` writes (as UTF-8) into an empty buffer; when it fails,
+    /// the previous details stay. Returns whether the scheduler asked to be woken by the report.
+    pub(crate) fn report<E>(
+        &mut self,
+        render: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        let details = &mut self.details;
+        details.scratch.clear();
+        render(&mut details.scratch)?;
+        std::mem::swap(&mut details.text, &mut details.scratch);
+        if details.version > details.sent_version {
+            details.coalesced += 1;
         }
-        self.details.text = Some(text);
-        self.details.version += 1;
-        std::mem::take(&mut self.wake_on_report)
+        details.version += 1;
+        Ok(std::mem::take(&mut self.wake_on_report))
     }
 
     /// The latest details, sent or not.
     pub(crate) fn details(&self) -> Option<&str> {
-        self.details.text.as_deref()
+        if self.details.version == 0 {
+            return None;
+        }
+        std::str::from_utf8(&self.details.text).ok()
     }
 
     /// Asks for a heartbeat as soon as the budget allows. Returns the sequence number to wait
@@ -375,7 +388,7 @@ impl Heart {
         self.details.sent_version = self.details.version;
         Outgoing {
             seq,
-            details: self.details.text.clone(),
+            details: self.details().map(str::to_owned),
             retry,
             coalesced: self.take_coalesced(),
         }
@@ -461,6 +474,15 @@ fn retry_delay(
 mod tests {
     use super::*;
 
+    fn report(heart: &mut Heart, text: &str) {
+        heart
+            .report(|buffer| {
+                buffer.extend_from_slice(text.as_bytes());
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+    }
+
     fn config() -> HeartbeatConfig {
         HeartbeatConfig {
             first_beat_jitter: 0.0,
@@ -481,7 +503,7 @@ mod tests {
         let now = Instant::now();
         let mut heart = Heart::new(schedule(HeartbeatMode::Auto), &config(), now, false);
         assert_eq!(heart.plan(now), Plan::WakeAt(now + Duration::from_secs(8)));
-        heart.report("x".to_owned());
+        report(&mut heart, "x");
         assert!(matches!(heart.plan(now), Plan::Send { .. }));
     }
 
@@ -490,7 +512,7 @@ mod tests {
         let now = Instant::now();
         let mut heart = Heart::new(schedule(HeartbeatMode::Manual), &config(), now, false);
         heart.set_answer(AnswerPhase::Sending);
-        heart.report("late".to_owned());
+        report(&mut heart, "late");
         let later = now + Duration::from_secs(9);
         // Only the heartbeat deadline (10 s + 2 s margin) is left to watch.
         assert_eq!(
@@ -536,7 +558,7 @@ mod tests {
         let now = Instant::now();
         let mut heart = Heart::new(schedule(HeartbeatMode::Auto), &config(), now, false);
         for n in 0..5 {
-            heart.report(n.to_string());
+            report(&mut heart, &n.to_string());
         }
         let sent = heart.begin_send(now);
         assert_eq!(sent.coalesced, 4);

@@ -38,6 +38,11 @@ impl TaskHeartbeat {
         Progress::from_state(Arc::clone(&self.state))
     }
 
+    /// The task these heartbeats are for.
+    pub(crate) fn task(&self) -> Option<&crate::task::ActivityTask> {
+        self.state.task.as_ref()
+    }
+
     /// Cancels the task (for example [`CancelReason::WorkerShutdown`]). The first reason wins:
     /// later calls, and later cancellations from heartbeat answers, change nothing. Heartbeats go
     /// on until [`finish`](Self::finish), so the task stays alive while it winds down.

@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::details::render_details;
+use crate::details::render_details_into;
 use crate::error::ActivityError;
 use crate::heartbeat::state::Heart;
 use crate::limits::HEARTBEAT_DETAILS_MAX_CHARS;
@@ -173,16 +173,22 @@ impl Progress {
     /// assert_eq!(progress.last_details().as_deref(), Some("50%"));
     /// ```
     pub fn report<T: Serialize + ?Sized>(&self, details: &T) -> Result<(), ReportError> {
-        let text = render_details(details).map_err(ReportError::NotSerializable)?;
-        let chars = text.chars().count();
-        if chars > HEARTBEAT_DETAILS_MAX_CHARS {
-            return Err(ReportError::DetailsTooLong {
-                chars,
-                limit: HEARTBEAT_DETAILS_MAX_CHARS,
-            });
-        }
-        // Only this task's state is written: reports from many tasks never contend.
-        let wake = self.state.heart().report(text);
+        // Rendered straight into the task's spare buffer; only this task's state is written, so
+        // reports from many tasks never contend.
+        let wake = self.state.heart().report(|buffer| {
+            render_details_into(details, buffer).map_err(ReportError::NotSerializable)?;
+            // Characters never outnumber bytes: count only when the bytes could be too many.
+            if buffer.len() > HEARTBEAT_DETAILS_MAX_CHARS {
+                let chars = std::str::from_utf8(buffer).map_or(buffer.len(), |t| t.chars().count());
+                if chars > HEARTBEAT_DETAILS_MAX_CHARS {
+                    return Err(ReportError::DetailsTooLong {
+                        chars,
+                        limit: HEARTBEAT_DETAILS_MAX_CHARS,
+                    });
+                }
+            }
+            Ok(())
+        })?;
         if wake {
             self.state.wake_engine();
         }

@@ -15,9 +15,7 @@ use crate::limits::{
     FAILURE_DETAILS_MAX_CHARS, FAILURE_REASON_MAX_CHARS, RESULT_MAX_CHARS, truncate_to_chars,
 };
 use crate::metrics::{self, TaskLabels};
-use crate::sdk_errors::{
-    ErrorClass, ModeledFaults, classify, describe, may_have_been_applied, single_attempt,
-};
+use crate::sdk_errors::{ErrorClass, ModeledFaults, classify, describe, may_have_been_applied};
 use crate::task::token_fingerprint;
 
 /// What the worker answers for one task.
@@ -110,7 +108,7 @@ const ANSWER_BACKOFF_BASE: Duration = Duration::from_millis(100);
 /// ...up to this one.
 const ANSWER_BACKOFF_CAP: Duration = Duration::from_secs(5);
 
-/// Sends `answer`, retrying throttling and transient errors with capped exponential backoff and
+/// Sends `answer` with `client` (whose own retries are off), retrying throttling and transient errors with capped exponential backoff and
 /// jitter, each attempt bounded by [`ANSWER_ATTEMPT_TIMEOUT`], for as long as SWF can still take
 /// it: until the task's start-to-close or heartbeat deadline (plus the margin), UnknownResourceFault
 /// or a forced shutdown (which gets one last attempt). While a failed answer waits for its retry,
@@ -247,8 +245,6 @@ async fn send(client: &Client, task_token: &str, answer: &Answer) -> Result<(), 
             .respond_activity_task_completed()
             .task_token(task_token)
             .set_result(result.clone())
-            .customize()
-            .config_override(single_attempt())
             .send()
             .await
             .map(drop)
@@ -258,8 +254,6 @@ async fn send(client: &Client, task_token: &str, answer: &Answer) -> Result<(), 
             .task_token(task_token)
             .reason(reason)
             .set_details(details.clone())
-            .customize()
-            .config_override(single_attempt())
             .send()
             .await
             .map(drop)
@@ -268,8 +262,6 @@ async fn send(client: &Client, task_token: &str, answer: &Answer) -> Result<(), 
             .respond_activity_task_canceled()
             .task_token(task_token)
             .set_details(details.clone())
-            .customize()
-            .config_override(single_attempt())
             .send()
             .await
             .map(drop)

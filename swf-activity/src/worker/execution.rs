@@ -46,14 +46,15 @@ pub(crate) fn spawn(
         .as_ref()
         .map_or(HeartbeatMode::Auto, |a| a.definition().heartbeat);
     let schedule = shared.schedule_for(&task.activity_type, mode);
+    // The task (and its token) lives once, in its heartbeat state.
     let heartbeat = if shared.config.timeout_source == TimeoutSource::ScheduledEvent {
-        engine.start_task_provisionally(task.clone(), schedule, polled_at)
+        engine.start_task_provisionally(task, schedule, polled_at)
     } else {
-        engine.start_task_at(task.clone(), schedule, polled_at)
+        engine.start_task_at(task, schedule, polled_at)
     };
     tokio::spawn(
         async move {
-            run(&shared, activity, heartbeat, task, input, mode).await;
+            run(&shared, activity, heartbeat, input, mode).await;
             drop(permit);
             metrics::slot_released(&shared.metric_labels);
         }
@@ -85,10 +86,13 @@ async fn run(
     shared: &Arc<WorkerShared>,
     activity: Option<Arc<dyn Activity>>,
     heartbeat: TaskHeartbeat,
-    task: ActivityTask,
     input: Option<String>,
     mode: HeartbeatMode,
 ) {
+    // Always there: the engine keeps every worker task in its heartbeat state.
+    let Some(task) = heartbeat.task() else {
+        return;
+    };
     let labels = TaskLabels::new(&shared.metric_labels, &task.activity_type);
     let stopwatch = Stopwatch::start();
     shared.counters.count_started(&labels);
@@ -118,7 +122,7 @@ async fn run(
     metrics::task_ran(&labels, stopwatch);
     let forced = shared.shutdown.subscribe_forced();
     let delivery = deliver(
-        &shared.client,
+        &shared.task_client,
         task.task_token(),
         &answer,
         &heartbeat,

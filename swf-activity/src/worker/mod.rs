@@ -122,7 +122,11 @@ pub struct Worker {
 }
 
 pub(crate) struct WorkerShared {
+    /// The caller's client: registration, describes and history reads, with its retries.
     pub(crate) client: Client,
+    /// The same client with the SDK's retries off, for polls, answers and heartbeats, which the
+    /// worker retries itself (with its own short backoff, deadlines and budget).
+    pub(crate) task_client: Client,
     pub(crate) config: WorkerConfig,
     pub(crate) activities: HashMap<ActivityType, Arc<dyn Activity>>,
     pub(crate) counters: TaskCounters,
@@ -214,9 +218,17 @@ impl Worker {
         activities: HashMap<ActivityType, Arc<dyn Activity>>,
         engine_placement: EnginePlacement,
     ) -> Self {
+        let task_client = Client::from_conf(
+            client
+                .config()
+                .to_builder()
+                .retry_config(aws_sdk_swf::config::retry::RetryConfig::disabled())
+                .build(),
+        );
         Worker {
             shared: Arc::new(WorkerShared {
                 client,
+                task_client,
                 metric_labels: WorkerLabels::new(&config.domain, &config.task_list),
                 config,
                 activities,
@@ -326,7 +338,7 @@ impl Worker {
             shared.learn_timeouts(learnt);
         }
 
-        let transport: Arc<dyn HeartbeatTransport> = Arc::new(shared.client.clone());
+        let transport: Arc<dyn HeartbeatTransport> = Arc::new(shared.task_client.clone());
         let engine = match shared.engine_placement {
             EnginePlacement::DedicatedThread => {
                 HeartbeatEngine::new(transport, shared.config.heartbeat.clone())

@@ -16,7 +16,7 @@ use super::execution;
 use crate::backoff::Backoff;
 use crate::heartbeat::HeartbeatEngine;
 use crate::metrics::{self, PollResult, Stopwatch};
-use crate::sdk_errors::{ErrorClass, classify, describe, single_attempt};
+use crate::sdk_errors::{ErrorClass, classify, describe};
 
 /// Poll errors back off from this delay (one failed poll costs its poller little)...
 const POLL_BACKOFF_BASE: Duration = Duration::from_millis(50);
@@ -144,15 +144,13 @@ async fn poll_once(
         .operation_timeout(config.poll_timeout.saturating_mul(3))
         .build();
     let result = shared
-        .client
+        .task_client
         .poll_for_activity_task()
         .domain(&config.domain)
         .set_task_list(TaskList::builder().name(&config.task_list).build().ok())
         .identity(&config.identity)
         .customize()
-        // The poller retries with its own short backoff: the SDK's retries would hold this
-        // poller for seconds after one failed poll.
-        .config_override(single_attempt().timeout_config(timeouts))
+        .config_override(aws_sdk_swf::config::Builder::default().timeout_config(timeouts))
         .send()
         .await;
     match result {

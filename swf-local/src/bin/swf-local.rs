@@ -2,14 +2,15 @@
 //!
 //! ```text
 //! swf-local --listen 127.0.0.1:8042 [--seed N] [--fault [Operation:]kind=value]...
-//!           [--retain-closed N] [--poll-timeout-secs N]
+//!           [--retain-closed N] [--poll-timeout-secs N] [--header-read-timeout-secs N]
+//!           [--idle-timeout-secs N] [--max-connections N]
 //! ```
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use swf_local::{FaultConfig, LocalError, LocalSwf};
+use swf_local::{ConnectionLimits, FaultConfig, LocalError, LocalSwf};
 
 const USAGE: &str = "\
 swf-local: an in-memory Amazon SWF endpoint (AWS JSON 1.0 over HTTP, no signature checks)
@@ -24,8 +25,17 @@ OPTIONS:
                              throttle|500|503|drop|lost-response (rate 0..1) or
                              latency-ms|jitter-ms (milliseconds), e.g.
                              --fault RecordActivityTaskHeartbeat:throttle=0.2 --fault latency-ms=5
+                             An operation named in any SPEC takes only the SPECs naming it; the
+                             others apply to every other operation. Order does not matter.
     --retain-closed N        closed executions kept readable before eviction (default 1000)
     --poll-timeout-secs N    how long empty long polls are held (default 60)
+    --header-read-timeout-secs N
+                             a request must arrive whole (headers and body) within N s of its
+                             first byte, or its connection is closed (default 10)
+    --idle-timeout-secs N    a connection waiting longer for its next request is closed
+                             (default 60; long polls being held are not idle)
+    --max-connections N      connections open at once (default 512); at the cap an idle one
+                             is closed to make room, else the new one is closed at once
     -h, --help               print this help
 
 Point clients at it with AWS_ENDPOINT_URL=http://ADDR, any credentials and region us-east-1.
@@ -37,6 +47,20 @@ struct Args {
     faults: Vec<String>,
     retain_closed: usize,
     poll_timeout: Duration,
+    limits: ConnectionLimits,
+}
+
+fn whole_number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{flag} takes a whole number, got {value:?}"))
+}
+
+fn positive_secs(flag: &str, value: &str) -> Result<Duration, String> {
+    match whole_number::<u64>(flag, value)? {
+        0 => Err(format!("{flag} must be at least 1 second")),
+        secs => Ok(Duration::from_secs(secs)),
+    }
 }
 
 fn parse_args() -> Result<Option<Args>, String> {
@@ -46,6 +70,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         faults: Vec::new(),
         retain_closed: 1000,
         poll_timeout: Duration::from_secs(60),
+        limits: ConnectionLimits::default(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -70,6 +95,21 @@ fn parse_args() -> Result<Option<Args>, String> {
                     .map_err(|_| "--poll-timeout-secs takes whole seconds".to_owned())?;
                 args.poll_timeout = Duration::from_secs(secs);
             }
+            "--header-read-timeout-secs" => {
+                let flag = "--header-read-timeout-secs";
+                args.limits.header_read_timeout = positive_secs(flag, &value(flag)?)?;
+            }
+            "--idle-timeout-secs" => {
+                let flag = "--idle-timeout-secs";
+                args.limits.idle_timeout = positive_secs(flag, &value(flag)?)?;
+            }
+            "--max-connections" => {
+                let flag = "--max-connections";
+                args.limits.max_connections = match whole_number(flag, &value(flag)?)? {
+                    0 => return Err(format!("{flag} must be at least 1")),
+                    n => n,
+                };
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -77,18 +117,14 @@ fn parse_args() -> Result<Option<Args>, String> {
 }
 
 async fn run(args: Args) -> Result<(), LocalError> {
-    let faults = args
-        .faults
-        .iter()
-        .try_fold(FaultConfig::new(args.seed), |config, spec| {
-            config.with_spec(spec)
-        })?;
+    let faults = FaultConfig::from_specs(args.seed, &args.faults)?;
     let local = LocalSwf::builder()
         .listen(args.listen)
         .seed(args.seed)
         .faults(faults)
         .retain_closed(args.retain_closed)
         .poll_timeout(args.poll_timeout)
+        .connection_limits(args.limits)
         .start()
         .await?;
     println!("swf-local listening on {}", local.url());
