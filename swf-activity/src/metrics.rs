@@ -4,8 +4,8 @@
 //! heartbeat engine record what they do through the `metrics` crate's macros, into whatever
 //! recorder the application installed (`metrics-exporter-prometheus` for a Prometheus scrape,
 //! `metrics-util`'s debugging recorder in tests, ...). The library installs no recorder and
-//! serves nothing; without one installed, recording costs a check and nothing more. Without the
-//! feature, no code records anything and the `metrics` crate is not compiled.
+//! serves nothing; without one installed, what it records goes to the facade's no-op recorder.
+//! Without the feature, no code records anything and the `metrics` crate is not compiled.
 //!
 //! The worker describes every metric (unit and help text) to the recorder when it starts
 //! running, so install the recorder before calling [`Worker::run`](crate::worker::Worker::run).
@@ -22,7 +22,7 @@
 //! | `swf_activity_poll_duration_seconds` | histogram | `result` | how long each of those polls took (an empty one is held up to 60 s) |
 //! | `swf_activity_tasks_started_total` | counter | `activity`, `version` | tasks handed to the worker and started |
 //! | `swf_activity_tasks_answered_total` | counter | `activity`, `version`, `answer` = `completed`, `failed`, `canceled` | answers SWF took |
-//! | `swf_activity_answers_undelivered_total` | counter | `activity`, `version`, `reason` = `task_gone`, `error` | answers SWF did not take: the task was already gone (timed out, closed elsewhere), or an error persisted through every retry |
+//! | `swf_activity_answers_undelivered_total` | counter | `activity`, `version`, `reason` = `task_gone`, `error` | answers SWF did not take: the task was already gone (timed out, closed elsewhere), or SWF refused it, or retries ran until it could no longer take one |
 //! | `swf_activity_answer_retries_total` | counter | `activity`, `version` | answer calls retried after throttling or a transient error |
 //! | `swf_activity_answers_after_lost_response_total` | counter | `activity`, `version` | answers found applied after a lost response (a retry met UnknownResourceFault); also counted in `tasks_answered_total` |
 //! | `swf_activity_tasks_stopped_at_shutdown_total` | counter | `activity`, `version`, `reason` = `shutdown_grace`, `forced_shutdown` | activities the worker stopped while shutting down (they are answered failed, and counted there too) |
@@ -45,7 +45,7 @@
 //! `answer`), `answered_after_gone` and `answers_undelivered` (`answers_undelivered_total` by
 //! `reason`), `answers_after_lost_response`, `tasks_abandoned`, `heartbeats_sent`,
 //! `heartbeats_coalesced`, `heartbeats_throttled`, `heartbeat_timeouts` and `heartbeat_overloads`
-//! are the sums of the metrics of the same names over their labels.
+//! are the sums of the matching metrics over their labels.
 //!
 //! # Example
 //!
@@ -173,7 +173,7 @@ const TABLE: &[MetricSpec] = {
             Counter,
             Count,
             TASK_AND_REASON,
-            "Answers SWF did not take: the task was gone, or an error outlasted the retries",
+            "Answers SWF did not take: the task was gone, SWF refused it, or it could no longer take one",
         ),
         row(
             ANSWER_RETRIES,
