@@ -11,6 +11,10 @@
 //! | TimerFired | RequestCancelActivityTask |
 //! | the activity completed, failed, was canceled or timed out | CompleteWorkflowExecution |
 //!
+//! The activity's decisions and outcome are typed from `make_thumbnail` itself
+//! (`swf_activity::decider`): its name, version, timeouts and input type come from the
+//! `#[activity]` definition, and its result is read back as `Tiles`.
+//!
 //! A real decider handles retries, several activities and failures of its own decisions; this
 //! one only shows the protocol.
 
@@ -22,13 +26,12 @@ use aws_config::meta::region::RegionProviderChain;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_swf::Client;
 use aws_sdk_swf::types::{
-    ActivityType, ChildPolicy, CompleteWorkflowExecutionDecisionAttributes, Decision, DecisionType,
-    EventType, HistoryEvent, RequestCancelActivityTaskDecisionAttributes,
-    ScheduleActivityTaskDecisionAttributes, StartTimerDecisionAttributes, TaskList,
-    WorkflowExecution, WorkflowType,
+    ChildPolicy, CompleteWorkflowExecutionDecisionAttributes, Decision, DecisionType, EventType,
+    HistoryEvent, StartTimerDecisionAttributes, TaskList, WorkflowExecution, WorkflowType,
 };
+use swf_activity::decider::{ActivityHistory, Outcome, ScheduleActivity, request_cancel};
 
-use crate::{Job, Summary};
+use crate::{Job, Summary, make_thumbnail};
 
 const WORKFLOW_TYPE: (&str, &str) = ("quickstart-workflow", "1");
 const DECISION_TASK_LIST: &str = "quickstart-decisions";
@@ -93,7 +96,7 @@ pub async fn run(
     let mut summaries = Vec::new();
     for (job, execution) in jobs.iter().zip(&executions) {
         let events = history(client, domain, execution).await?;
-        summaries.push(summarize(&job.photo.name, &events));
+        summaries.push(summarize(&job.photo.name, &events)?);
     }
     Ok(summaries)
 }
@@ -178,28 +181,29 @@ fn decide(
         .and_then(|a| a.input())
         .ok_or("the workflow has no input")
         .and_then(|input| serde_json::from_str(input).map_err(|_| "the input is not a job"))?;
-    let activity_id = job.photo.name.clone();
+    let activity_id = &job.photo.name;
 
+    // The activity is over, and so is the workflow.
+    if let Some(outcome) = ActivityHistory::new(events).outcome(make_thumbnail, activity_id)? {
+        crate::display::finished(activity_id, outcome_name(&outcome));
+        let complete = Decision::builder()
+            .decision_type(DecisionType::CompleteWorkflowExecution)
+            .complete_workflow_execution_decision_attributes(
+                CompleteWorkflowExecutionDecisionAttributes::builder().build(),
+            )
+            .build()?;
+        return Ok((vec![complete], true));
+    }
     let mut decisions = Vec::new();
     for event in events.iter().filter(|e| e.event_id() > previous_started) {
         match event.event_type() {
             EventType::WorkflowExecutionStarted => {
-                let attributes = ScheduleActivityTaskDecisionAttributes::builder()
-                    .activity_type(
-                        ActivityType::builder()
-                            .name("make_thumbnail")
-                            .version("1")
-                            .build()?,
-                    )
-                    .activity_id(&activity_id)
-                    .task_list(TaskList::builder().name(task_list).build()?)
-                    .input(serde_json::to_string(&job.photo)?)
-                    .build()?; // the timeouts default to the activity's registered ones
+                // Type, version and the timeouts come from the activity's definition.
                 decisions.push(
-                    Decision::builder()
-                        .decision_type(DecisionType::ScheduleActivityTask)
-                        .schedule_activity_task_decision_attributes(attributes)
-                        .build()?,
+                    ScheduleActivity::new(make_thumbnail, &job.photo)
+                        .activity_id(activity_id)
+                        .task_list(task_list)
+                        .decision()?,
                 );
                 if let Some(secs) = job.cancel_after_secs {
                     let timer = StartTimerDecisionAttributes::builder()
@@ -216,39 +220,22 @@ fn decide(
             }
             EventType::TimerFired => {
                 crate::display::note(&format!("requested cancellation of {activity_id}"));
-                let cancel = RequestCancelActivityTaskDecisionAttributes::builder()
-                    .activity_id(&activity_id)
-                    .build()?;
-                decisions.push(
-                    Decision::builder()
-                        .decision_type(DecisionType::RequestCancelActivityTask)
-                        .request_cancel_activity_task_decision_attributes(cancel)
-                        .build()?,
-                );
-            }
-            EventType::ActivityTaskCompleted
-            | EventType::ActivityTaskCanceled
-            | EventType::ActivityTaskFailed
-            | EventType::ActivityTaskTimedOut
-            | EventType::ScheduleActivityTaskFailed => {
-                let outcome = event
-                    .event_type()
-                    .as_str()
-                    .trim_start_matches("ActivityTask");
-                crate::display::finished(&activity_id, &outcome.to_lowercase());
-                // The activity is over, and so is the workflow.
-                let complete = Decision::builder()
-                    .decision_type(DecisionType::CompleteWorkflowExecution)
-                    .complete_workflow_execution_decision_attributes(
-                        CompleteWorkflowExecutionDecisionAttributes::builder().build(),
-                    )
-                    .build()?;
-                return Ok((vec![complete], true));
+                decisions.push(request_cancel(activity_id)?);
             }
             _ => {}
         }
     }
     Ok((decisions, false))
+}
+
+fn outcome_name<O>(outcome: &Outcome<O>) -> &'static str {
+    match outcome {
+        Outcome::Completed(_) => "completed",
+        Outcome::Failed { .. } => "failed",
+        Outcome::Canceled { .. } => "canceled",
+        Outcome::TimedOut { .. } => "timed out",
+        _ => "not run",
+    }
 }
 
 async fn history(
@@ -274,27 +261,18 @@ async fn history(
     }
 }
 
-fn summarize(activity_id: &str, events: &[HistoryEvent]) -> Summary {
-    let mut outcome = "open".to_owned();
-    let mut detail = None;
-    for event in events {
-        if let Some(a) = event.activity_task_completed_event_attributes() {
-            outcome = "completed".to_owned();
-            detail = a.result().map(|r| format!("result {r}"));
-        } else if let Some(a) = event.activity_task_canceled_event_attributes() {
-            outcome = "canceled".to_owned();
-            detail = a.details().map(|d| format!("details {d}"));
-        } else if let Some(a) = event.activity_task_failed_event_attributes() {
-            outcome = "failed".to_owned();
-            detail = a.reason().map(str::to_owned);
-        } else if let Some(a) = event.activity_task_timed_out_event_attributes() {
-            outcome = "timed out".to_owned();
-            detail = Some(a.timeout_type().as_str().to_owned());
-        }
-    }
-    Summary {
+fn summarize(activity_id: &str, events: &[HistoryEvent]) -> Result<Summary, Box<dyn Error>> {
+    let outcome = ActivityHistory::new(events).outcome(make_thumbnail, activity_id)?;
+    let detail = match &outcome {
+        Some(Outcome::Completed(tiles)) => Some(format!("{} of {} tiles", tiles.done, tiles.of)),
+        Some(Outcome::Canceled { details }) => details.as_ref().map(|d| format!("details {d}")),
+        Some(Outcome::Failed { reason, .. }) => reason.clone(),
+        Some(Outcome::TimedOut { timeout_type, .. }) => Some(timeout_type.as_str().to_owned()),
+        _ => None,
+    };
+    Ok(Summary {
         activity_id: activity_id.to_owned(),
-        outcome,
+        outcome: outcome.as_ref().map_or("open", outcome_name).to_owned(),
         detail,
         heartbeats: None, // SWF records no history event for a heartbeat
         events: events
@@ -303,5 +281,5 @@ fn summarize(activity_id: &str, events: &[HistoryEvent]) -> Summary {
             .filter(|kind| kind.starts_with("ActivityTask"))
             .map(|kind| kind.trim_start_matches("ActivityTask").to_owned())
             .collect(),
-    }
+    })
 }

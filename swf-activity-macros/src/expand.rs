@@ -1,5 +1,6 @@
 //! Generating the activity: a unit struct named after the function, the body as its associated
-//! `run` function, its `DEFINITION`, and its `Activity` implementation.
+//! `run` function, its `DEFINITION`, its `Activity` implementation (with the resources it takes)
+//! and its `TypedActivity` implementation (its input and output types, for deciders).
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
@@ -78,6 +79,53 @@ fn generate(func: &ItemFn, signature: &Signature, definition: &Definition) -> To
 
     let definition_tokens = definition_expr(definition, &private);
     let execute = execute_body(func, signature, &private);
+    let execute_fns = if signature.resources().next().is_none() {
+        quote! {
+            fn execute(
+                &self,
+                progress: #private::Progress,
+                input: #private::Option<#private::String>,
+            ) -> #private::ActivityFuture {
+                #execute
+            }
+        }
+    } else {
+        let keys = signature
+            .resources()
+            .map(|ty| quote_spanned!(ty.span()=> #private::resource_key::<#ty>()));
+        quote! {
+            fn execute(
+                &self,
+                progress: #private::Progress,
+                input: #private::Option<#private::String>,
+            ) -> #private::ActivityFuture {
+                #private::Activity::execute_with(self, progress, input, &#private::Resources::new())
+            }
+
+            fn resources(&self) -> #private::Vec<#private::ResourceKey> {
+                #private::Vec::from([#(#keys),*])
+            }
+
+            fn execute_with(
+                &self,
+                progress: #private::Progress,
+                input: #private::Option<#private::String>,
+                resources: &#private::Resources,
+            ) -> #private::ActivityFuture {
+                #execute
+            }
+        }
+    };
+    let input_type = match signature.input() {
+        Some(ty) => quote!(#ty),
+        None => quote!(()),
+    };
+    let output_type = match &signature.output {
+        Output::Unit => quote!(()),
+        Output::Plain(ty) => quote!(#ty),
+        Output::Result { ok: Some(ok), .. } => quote!(#ok),
+        Output::Result { ty, ok: None, .. } => quote!(<#ty as #private::ResultOk>::Ok),
+    };
 
     quote! {
         #(#cfgs)*
@@ -104,13 +152,13 @@ fn generate(func: &ItemFn, signature: &Signature, definition: &Definition) -> To
                 &DEFINITION
             }
 
-            fn execute(
-                &self,
-                progress: #private::Progress,
-                input: #private::Option<#private::String>,
-            ) -> #private::ActivityFuture {
-                #execute
-            }
+            #execute_fns
+        }
+
+        #(#cfgs)*
+        impl #private::TypedActivity for #ident {
+            type Input = #input_type;
+            type Output = #output_type;
         }
     }
 }
@@ -132,11 +180,34 @@ fn execute_body(func: &ItemFn, signature: &Signature, private: &TokenStream) -> 
         Some(ProgressArg::RefMut) => quote!(let mut #progress = progress;),
         _ => quote!(let #progress = progress;),
     };
-    let call_args = signature.params.iter().map(|param| match param {
-        Param::Progress(ProgressArg::Value) => quote!(#progress),
-        Param::Progress(ProgressArg::Ref) => quote!(&#progress),
-        Param::Progress(ProgressArg::RefMut) => quote!(&mut #progress),
-        Param::Input(_) => quote!(#input),
+    let resource = |i: usize| format_ident!("__swf_resource_{i}");
+    let mut resources = 0;
+    let call_args: Vec<TokenStream> = signature
+        .params
+        .iter()
+        .map(|param| match param {
+            Param::Progress(ProgressArg::Value) => quote!(#progress),
+            Param::Progress(ProgressArg::Ref) => quote!(&#progress),
+            Param::Progress(ProgressArg::RefMut) => quote!(&mut #progress),
+            Param::Input(_) => quote!(#input),
+            Param::Resource(_) => {
+                resources += 1;
+                let name = resource(resources - 1);
+                quote!(#name)
+            }
+        })
+        .collect();
+    // Resources are looked up before the task starts (the handles are moved into it); a missing
+    // one fails the task, before its input is decoded.
+    let take_resources = signature.resources().enumerate().map(|(i, ty)| {
+        let name = resource(i);
+        quote_spanned! {ty.span()=>
+            let #name = #private::resource::<Self, #ty>(self, resources);
+        }
+    });
+    let check_resources = (0..resources).map(|i| {
+        let name = resource(i);
+        quote!(let #name = #name?;)
     });
     let encode = match &signature.output {
         Output::Unit => quote!(#private::encode_output::<Self, ()>(&#output)),
@@ -162,6 +233,7 @@ fn execute_body(func: &ItemFn, signature: &Signature, private: &TokenStream) -> 
     };
     let send_span = func.sig.ident.span();
     let body = quote! {
+        #(#check_resources)*
         #decode
         let #output = Self::run(#(#call_args),*).await;
         #encode
@@ -199,6 +271,7 @@ fn execute_body(func: &ItemFn, signature: &Signature, private: &TokenStream) -> 
         .is_none()
         .then(|| quote!(let _ = &#progress;));
     quote! {
+        #(#take_resources)*
         #bind_progress
         #unused_progress
         #task
@@ -309,6 +382,35 @@ mod tests {
             "{out}"
         );
         assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn resources_are_listed_and_taken_before_the_task_runs() {
+        let out = expand(
+            quote!(version = "1"),
+            quote! {
+                async fn upload(store: Resource<Store>, input: Input) -> Result<Out, MyError> { todo!() }
+            },
+        );
+        assert!(out.contains("fn resources"), "{out}");
+        assert!(out.contains("resource_key :: < Store > ()"), "{out}");
+        assert!(out.contains("fn execute_with"), "{out}");
+        assert!(
+            out.contains("resource :: < Self , Store > (self , resources)"),
+            "{out}"
+        );
+        assert!(out.contains("type Input = Input ;"), "{out}");
+        assert!(out.contains("type Output = Out ;"), "{out}");
+        assert!(!out.contains("compile_error"), "{out}");
+
+        let out = expand(
+            quote!(version = "1"),
+            quote!(
+                async fn plain() {}
+            ),
+        );
+        assert!(!out.contains("fn resources"), "{out}");
+        assert!(out.contains("type Input = () ;"), "{out}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! What an activity function's signature says: where the `Progress` handle and the input go, and
-//! what it returns. Every rule on the signature is checked here.
+//! What an activity function's signature says: where the `Progress` handle, the resources and
+//! the input go, and what it returns. Every rule on the signature is checked here.
 
 use syn::{
     FnArg, GenericArgument, GenericParam, ItemFn, PatType, PathArguments, ReturnType, Type,
@@ -26,6 +26,8 @@ pub(crate) enum Param {
     Progress(ProgressArg),
     /// The input, decoded from the task's JSON input.
     Input(Box<Type>),
+    /// A value the worker shares, `Resource<T>`; holds `T`.
+    Resource(Box<Type>),
 }
 
 /// What the function returns.
@@ -56,7 +58,15 @@ impl Signature {
     pub(crate) fn input(&self) -> Option<&Type> {
         self.params.iter().find_map(|p| match p {
             Param::Input(ty) => Some(&**ty),
-            Param::Progress(_) => None,
+            Param::Progress(_) | Param::Resource(_) => None,
+        })
+    }
+
+    /// The types of the resources it takes, in order.
+    pub(crate) fn resources(&self) -> impl Iterator<Item = &Type> {
+        self.params.iter().filter_map(|p| match p {
+            Param::Resource(ty) => Some(&**ty),
+            Param::Progress(_) | Param::Input(_) => None,
         })
     }
 
@@ -64,7 +74,7 @@ impl Signature {
     pub(crate) fn progress(&self) -> Option<ProgressArg> {
         self.params.iter().find_map(|p| match p {
             Param::Progress(arg) => Some(*arg),
-            Param::Input(_) => None,
+            Param::Input(_) | Param::Resource(_) => None,
         })
     }
 }
@@ -127,13 +137,15 @@ pub(crate) fn analyze(func: &ItemFn, errors: &mut Errors) -> Signature {
     let mut params = Vec::new();
     let mut first_progress: Option<&PatType> = None;
     let mut first_input: Option<&PatType> = None;
+    let mut resources: Vec<(&PatType, String)> = Vec::new();
     for arg in &sig.inputs {
         let typed = match arg {
             FnArg::Receiver(receiver) => {
                 errors.spanned(
                     receiver,
                     "an activity is a free `async fn`: it cannot take `self`; move it out of the \
-                     `impl` block and pass what it needs in its input",
+                     `impl` block, pass what it needs in its input, and take values the worker \
+                     shares (clients, pools) as `Resource<T>` parameters",
                 );
                 continue;
             }
@@ -153,6 +165,39 @@ pub(crate) fn analyze(func: &ItemFn, errors: &mut Errors) -> Signature {
             }
             first_progress = Some(typed);
             params.push(Param::Progress(progress));
+            continue;
+        }
+        if let Type::Reference(reference) = &*typed.ty
+            && let Some(inner) = resource_arg(&reference.elem)
+        {
+            let inner = type_text(inner);
+            errors.spanned(
+                reference,
+                format!(
+                    "take the resource by value: `{}: Resource<{inner}>`; a `Resource` is a cheap \
+                     handle (an `Arc`) to the value the worker shares, not the value itself",
+                    pat_text(typed)
+                ),
+            );
+            continue;
+        }
+        if let Some(inner) = resource_arg(&typed.ty) {
+            let key = type_text(inner);
+            if let Some((first, _)) = resources.iter().find(|(_, k)| *k == key) {
+                errors.spanned(
+                    typed,
+                    format!(
+                        "`Resource<{key}>` is already taken as `{}`: the worker holds one value \
+                         per type, so a second parameter would be the same value; remove this one, \
+                         or give the two values distinct types (a newtype such as \
+                         `struct Archive(Client)`)",
+                        pat_text(first)
+                    ),
+                );
+                continue;
+            }
+            resources.push((typed, key));
+            params.push(Param::Resource(Box::new(inner.clone())));
             continue;
         }
         if let Type::ImplTrait(impl_trait) = &*typed.ty {
@@ -188,7 +233,8 @@ pub(crate) fn analyze(func: &ItemFn, errors: &mut Errors) -> Signature {
                 format!(
                     "an activity takes at most one input parameter, and `{}` is already its input: \
                      SWF gives a task one input; put both values in one struct that derives \
-                     `serde::Deserialize`",
+                     `serde::Deserialize` (a value the worker shares, such as a client, is taken \
+                     as `Resource<T>`)",
                     pat_text(first)
                 ),
             );
@@ -266,6 +312,42 @@ fn progress_arg(ty: &Type) -> Option<ProgressArg> {
     }
 }
 
+/// `T` when `ty` is `Resource<T>` under any path whose last segment is `Resource`. A bare
+/// `Resource` (no type argument) is an input type of the user's, as it always was.
+fn resource_arg(ty: &Type) -> Option<&Type> {
+    match ty {
+        Type::Path(TypePath { qself: None, path }) => {
+            let last = path.segments.last()?;
+            if last.ident != "Resource" {
+                return None;
+            }
+            let PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            let mut types = args.args.iter().filter_map(|arg| match arg {
+                GenericArgument::Type(ty) => Some(ty),
+                _ => None,
+            });
+            match (types.next(), types.next(), args.args.len()) {
+                (Some(inner), None, 1) => Some(inner),
+                _ => None,
+            }
+        }
+        Type::Paren(paren) => resource_arg(&paren.elem),
+        Type::Group(group) => resource_arg(&group.elem),
+        _ => None,
+    }
+}
+
+/// A type as the user wrote it, for messages and for comparing resource types.
+fn type_text(ty: &Type) -> String {
+    quote::quote!(#ty)
+        .to_string()
+        .replace(" < ", "<")
+        .replace(" >", ">")
+        .replace(" :: ", "::")
+}
+
 /// The parameter's pattern as the user wrote it, for messages.
 fn pat_text(param: &PatType) -> String {
     let pat = &param.pat;
@@ -312,6 +394,32 @@ mod tests {
         assert_eq!(errors, "");
         assert!(sig.progress().is_none());
         assert!(matches!(sig.output, Output::Plain(_)));
+    }
+
+    #[test]
+    fn finds_resources_by_type_and_refuses_the_same_type_twice() {
+        let (sig, errors) = check(parse_quote! {
+            async fn a(s3: Resource<S3>, p: Progress, db: swf_activity::Resource<Pool>, input: In) {}
+        });
+        assert_eq!(errors, "");
+        let types: Vec<String> = sig.resources().map(type_text).collect();
+        assert_eq!(types, ["S3", "Pool"]);
+        assert!(sig.input().is_some());
+
+        let (sig, errors) = check(parse_quote! { async fn b(a: Resource<S3>, b: Resource<S3>) {} });
+        assert!(
+            errors.contains("`Resource<S3>` is already taken as `a`"),
+            "{errors}"
+        );
+        assert_eq!(sig.resources().count(), 1);
+
+        let (_, errors) = check(parse_quote! { async fn c(a: &Resource<S3>) {} });
+        assert!(errors.contains("take the resource by value"), "{errors}");
+
+        // A user's own input type named `Resource` stays the input.
+        let (sig, errors) = check(parse_quote! { async fn d(r: Resource) {} });
+        assert_eq!(errors, "");
+        assert!(sig.input().is_some() && sig.resources().count() == 0);
     }
 
     #[test]

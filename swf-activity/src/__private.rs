@@ -11,16 +11,19 @@ pub use std::boxed::Box;
 pub use std::option::Option;
 pub use std::result::Result;
 pub use std::string::String;
+pub use std::vec::Vec;
 
 pub use futures::future::BoxFuture;
 pub use serde;
 pub use serde_json;
 
 pub use crate::activity::{
-    Activity, ActivityDefinition, ActivityFuture, ActivityType, HeartbeatMode, RegistrationDefaults,
+    Activity, ActivityDefinition, ActivityFuture, ActivityType, HeartbeatMode,
+    RegistrationDefaults, TypedActivity,
 };
 pub use crate::error::ActivityError;
 pub use crate::progress::Progress;
+pub use crate::resources::{Resource, ResourceKey, Resources};
 pub use crate::timeout::Timeout;
 
 /// A type an activity can take as its input: anything deserializable into an owned value.
@@ -89,6 +92,49 @@ impl<A, E: Into<ActivityError>> ActivityErrorType<A> for E {}
 /// Converts an activity's error into the error the worker reports.
 pub fn into_activity_error<A, E: ActivityErrorType<A>>(error: E) -> ActivityError {
     error.into()
+}
+
+/// A type an activity can take as a `Resource<T>`: shared by every running task at once.
+#[diagnostic::on_unimplemented(
+    message = "activity `{A}` cannot take `Resource<{Self}>`: a resource is shared by all running tasks, so `{Self}` must be `Send + Sync + 'static`",
+    label = "`{Self}` cannot be shared between the worker's threads",
+    note = "wrap what is not `Sync` in a `std::sync::Mutex` or `tokio::sync::Mutex`, use `Arc` instead of `Rc`, or hand out connections from a pool"
+)]
+pub trait ActivityResource<A>: Send + Sync + 'static {}
+
+impl<A, T: Send + Sync + 'static> ActivityResource<A> for T {}
+
+/// The key of a resource parameter, for [`Activity::resources`].
+pub fn resource_key<T: ?Sized + 'static>() -> ResourceKey {
+    ResourceKey::of::<T>()
+}
+
+/// The handle a task gets for a resource parameter. The worker's `build()` has checked that
+/// every resource is present; without it (an activity executed outside a worker) the task fails
+/// naming the missing type.
+pub fn resource<A: Activity, T: ActivityResource<A>>(
+    activity: &A,
+    resources: &Resources,
+) -> Result<Resource<T>, ActivityError> {
+    resources.get::<T>().ok_or_else(|| {
+        ActivityError::failed("missing resource").with_details(&format!(
+            "activity {} takes Resource<{}>, and none was given: add one with \
+             WorkerBuilder::resource (ActivityEnvironment::resource in tests)",
+            activity.definition().activity_type,
+            std::any::type_name::<T>()
+        ))
+    })
+}
+
+/// The `Ok` type of an activity's `Result` return type, for [`TypedActivity::Output`] when the
+/// return type is an alias such as `anyhow::Result<T>`.
+pub trait ResultOk {
+    /// The `Ok` type.
+    type Ok;
+}
+
+impl<T, E> ResultOk for Result<T, E> {
+    type Ok = T;
 }
 
 #[cfg(test)]

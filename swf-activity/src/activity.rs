@@ -11,6 +11,7 @@ use futures::future::BoxFuture;
 
 use crate::error::ActivityError;
 use crate::progress::Progress;
+use crate::resources::{ResourceKey, Resources};
 use crate::timeout::Timeout;
 
 /// The future an activity's entry point returns: the raw result (`None` for an empty result) or
@@ -52,6 +53,26 @@ pub trait Activity: Send + Sync + 'static {
     /// Runs one task: `input` is the task's raw input (`None` when the task has none), the
     /// result is the raw result to send back (`None` for an empty result).
     fn execute(&self, progress: Progress, input: Option<String>) -> ActivityFuture;
+
+    /// The [resources](crate::resources) the activity takes. A
+    /// [`WorkerBuilder::build`](crate::worker::WorkerBuilder::build) without one of them is
+    /// refused. None by default.
+    fn resources(&self) -> Vec<ResourceKey> {
+        Vec::new()
+    }
+
+    /// Runs one task with the worker's resources. The worker calls this for activities that list
+    /// [`resources`](Self::resources); the default ignores them and calls
+    /// [`execute`](Self::execute).
+    fn execute_with(
+        &self,
+        progress: Progress,
+        input: Option<String>,
+        resources: &Resources,
+    ) -> ActivityFuture {
+        let _ = resources;
+        self.execute(progress, input)
+    }
 }
 
 impl<A: Activity + ?Sized> Activity for std::sync::Arc<A> {
@@ -62,6 +83,50 @@ impl<A: Activity + ?Sized> Activity for std::sync::Arc<A> {
     fn execute(&self, progress: Progress, input: Option<String>) -> ActivityFuture {
         (**self).execute(progress, input)
     }
+
+    fn resources(&self) -> Vec<ResourceKey> {
+        (**self).resources()
+    }
+
+    fn execute_with(
+        &self,
+        progress: Progress,
+        input: Option<String>,
+        resources: &Resources,
+    ) -> ActivityFuture {
+        (**self).execute_with(progress, input, resources)
+    }
+}
+
+/// An activity whose input and output types are known: every `#[activity]` function implements
+/// it. The [`decider`](crate::decider) module builds typed decisions and reads typed outcomes
+/// from it.
+///
+/// ```
+/// use swf_activity::activity::TypedActivity;
+/// use swf_activity::{activity, ActivityError};
+///
+/// #[activity(version = "1", start_to_close_timeout = "1m")]
+/// async fn count(words: Vec<String>) -> Result<usize, ActivityError> {
+///     Ok(words.len())
+/// }
+///
+/// fn input_of<A: TypedActivity>(_: A) -> &'static str {
+///     std::any::type_name::<A::Input>()
+/// }
+/// assert_eq!(input_of(count), "alloc::vec::Vec<alloc::string::String>");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no typed input and output: the decider's typed API takes an `#[activity]` function",
+    label = "not an `#[activity]` function",
+    note = "pass the `#[activity]` function's name, or implement `swf_activity::activity::TypedActivity` for `{Self}`, naming its input and output types"
+)]
+pub trait TypedActivity: Activity {
+    /// What the activity decodes its JSON input into (`()` when it takes no input).
+    type Input;
+    /// What it returns when it completes, encoded as the JSON result (`()` when it returns
+    /// nothing; the `Ok` type when it returns a `Result`).
+    type Output;
 }
 
 /// Everything about an activity type except the code that runs it.

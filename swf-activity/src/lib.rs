@@ -57,20 +57,68 @@
 //!
 //! # A worker
 //!
+//! Values the worker owns and its activities share (clients, pools, configuration) are typed
+//! parameters, [`Resource<T>`](Resource), given once with
+//! [`WorkerBuilder::resource`](worker::WorkerBuilder::resource); [`build`](worker::WorkerBuilder::build)
+//! refuses a worker without one its activities take ([`resources`] says why this idiom):
+//!
 //! ```no_run
-//! # use swf_activity::{activity, ActivityError, Progress};
-//! # #[activity(version = "1", heartbeat_timeout = "10s", start_to_close_timeout = "5m")]
-//! # async fn copy(progress: Progress, files: u32) -> Result<u32, ActivityError> { Ok(files) }
 //! use swf_activity::registration::register_domain;
 //! use swf_activity::worker::Worker;
+//! use swf_activity::{activity, ActivityError, Progress, Resource};
+//!
+//! /// Where copies go: one value for every task (in a real worker an S3 or HTTP client).
+//! struct Storage { bucket: String }
+//!
+//! /// Copies `files` files.
+//! #[activity(version = "1", heartbeat_timeout = "10s", start_to_close_timeout = "5m")]
+//! async fn copy(progress: Progress, storage: Resource<Storage>, files: u32) -> Result<String, ActivityError> {
+//!     progress.report(&format!("copying {files} files"))?;
+//!     Ok(format!("{files} files copied to {}", storage.bucket))
+//! }
 //!
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = aws_config::load_from_env().await; // region, credentials, AWS_ENDPOINT_URL
 //! let client = aws_sdk_swf::Client::new(&config);
 //! register_domain(&client, "files", 7).await?;
-//! let worker = Worker::builder(client).domain("files").task_list("copies").activity(copy).build()?;
+//! let worker = Worker::builder(client)
+//!     .domain("files")
+//!     .task_list("copies")
+//!     .resource(Storage { bucket: "backups".into() })
+//!     .activity(copy)
+//!     .build()?; // BuildError::MissingResource, naming `copy` and `Storage`, without the resource
 //! worker.run().await?; // registers the types, polls until Ctrl-C or SIGTERM, shuts down gracefully
 //! # Ok(()) }
+//! ```
+//!
+//! # A decider
+//!
+//! [`decider`] builds the ScheduleActivityTask and RequestCancelActivityTask decisions from the
+//! same function, and reads its outcome from the workflow's history, typed:
+//!
+//! ```
+//! # use swf_activity::{activity, ActivityError};
+//! # #[activity(version = "1", task_list = "copies", heartbeat_timeout = "10s", start_to_close_timeout = "5m",
+//! #           schedule_to_start_timeout = "1h", schedule_to_close_timeout = "2h")]
+//! # async fn copy(files: u32) -> Result<String, ActivityError> { Ok(files.to_string()) }
+//! use swf_activity::decider::{ActivityHistory, Outcome, ScheduleActivity};
+//!
+//! # fn decide(events: &[aws_sdk_swf::types::HistoryEvent]) -> Result<(), Box<dyn std::error::Error>> {
+//! match ActivityHistory::new(events).outcome(copy, "copy-1")? {
+//!     None => {
+//!         let decision = ScheduleActivity::new(copy, &20).activity_id("copy-1").decision()?;
+//!         // send it with RespondDecisionTaskCompleted
+//! #       let _ = decision;
+//!     }
+//!     Some(Outcome::Completed(summary)) => println!("{summary}"), // a String, as `copy` returns
+//!     Some(Outcome::TimedOut { details, .. }) => {
+//!         let last: Option<String> = details.decode()?; // what it last reported
+//! #       let _ = last;
+//!     }
+//!     Some(other) => println!("copy ended: {other:?}"),
+//! }
+//! # Ok(()) }
+//! # decide(&[]).unwrap();
 //! ```
 //!
 //! # Where to read on
@@ -84,17 +132,21 @@
 //! | failing and canceling | [`ActivityError`] |
 //! | SWF's size limits and what the framework does at each | [`limits`] |
 //! | registering domains and types | [`registration`] |
+//! | values activities share: clients, pools | [`resources`], [`Resource`] |
+//! | scheduling activities and reading their outcomes, typed | [`decider`] |
 //! | unit tests without SWF | [`testing`] |
 //! | metrics for dashboards (feature `metrics`) | [`metrics`] |
 //! | an in-memory SWF endpoint (feature `local`) | `swf_activity::local`, the `swf-local` crate |
 //!
 //! The repository's examples (`cargo run --example quickstart`, `cancellation`,
-//! `graceful_shutdown`, `testing_activities`, `metrics`, `real_aws`) show each of these at work.
+//! `graceful_shutdown`, `resumable`, `testing_activities`, `metrics`, `real_aws`) show each of
+//! these at work.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod activity;
 mod backoff;
+pub mod decider;
 pub mod details;
 pub mod error;
 pub mod heartbeat;
@@ -103,6 +155,7 @@ pub mod metrics;
 mod names;
 pub mod progress;
 pub mod registration;
+pub mod resources;
 mod sdk_errors;
 pub mod task;
 pub mod testing;
@@ -230,6 +283,7 @@ pub use swf_activity_macros::activity;
 pub use activity::{Activity, ActivityType, HeartbeatMode, RegistrationDefaults};
 pub use error::ActivityError;
 pub use progress::{CancelReason, Progress};
+pub use resources::Resource;
 pub use timeout::Timeout;
 
 /// What code generated by [`#[activity]`](macro@activity) needs. Not part of the public API.

@@ -14,6 +14,12 @@ pub enum ErrorKind {
     TypeAlreadyExists,
     /// The domain is already registered.
     DomainAlreadyExists,
+    /// The domain is deprecated (DeprecateDomain twice).
+    DomainDeprecated,
+    /// The type is deprecated: no new executions or tasks of it, no second deprecation.
+    TypeDeprecated,
+    /// A resource would carry more than 50 tags.
+    TooManyTags,
     /// An open execution with the same workflow id already exists in the domain.
     WorkflowExecutionAlreadyStarted,
     /// A required value is neither given nor registered as a default.
@@ -43,6 +49,9 @@ impl ErrorKind {
             Self::UnknownResource => "com.amazonaws.swf.base.model#UnknownResourceFault",
             Self::TypeAlreadyExists => "com.amazonaws.swf.base.model#TypeAlreadyExistsFault",
             Self::DomainAlreadyExists => "com.amazonaws.swf.base.model#DomainAlreadyExistsFault",
+            Self::DomainDeprecated => "com.amazonaws.swf.base.model#DomainDeprecatedFault",
+            Self::TypeDeprecated => "com.amazonaws.swf.base.model#TypeDeprecatedFault",
+            Self::TooManyTags => "com.amazonaws.swf.base.model#TooManyTagsFault",
             Self::WorkflowExecutionAlreadyStarted => {
                 "com.amazonaws.swf.base.model#WorkflowExecutionAlreadyStartedFault"
             }

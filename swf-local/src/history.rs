@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::model::{TaskList, TypeId};
+use crate::model::{TaskList, TypeId, WorkflowExecution};
 
 /// One event of a workflow execution history.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,6 +111,52 @@ attributes! {
     StartTimerFailed => "startTimerFailedEventAttributes" (StartTimerFailed),
     /// A marker was recorded.
     MarkerRecorded => "markerRecordedEventAttributes" (MarkerRecorded),
+    /// A signal arrived (SignalWorkflowExecution or another execution's decision).
+    WorkflowExecutionSignaled => "workflowExecutionSignaledEventAttributes" (WorkflowExecutionSignaled),
+    /// The execution closed and a new run of the same workflow id started.
+    WorkflowExecutionContinuedAsNew => "workflowExecutionContinuedAsNewEventAttributes" (WorkflowExecutionContinuedAsNew),
+    /// A CompleteWorkflowExecution decision failed.
+    CompleteWorkflowExecutionFailed => "completeWorkflowExecutionFailedEventAttributes" (CloseDecisionFailed),
+    /// A FailWorkflowExecution decision failed.
+    FailWorkflowExecutionFailed => "failWorkflowExecutionFailedEventAttributes" (CloseDecisionFailed),
+    /// A CancelWorkflowExecution decision failed.
+    CancelWorkflowExecutionFailed => "cancelWorkflowExecutionFailedEventAttributes" (CloseDecisionFailed),
+    /// A ContinueAsNewWorkflowExecution decision failed.
+    ContinueAsNewWorkflowExecutionFailed => "continueAsNewWorkflowExecutionFailedEventAttributes" (CloseDecisionFailed),
+    /// A timer was canceled by a CancelTimer decision.
+    TimerCanceled => "timerCanceledEventAttributes" (TimerCanceled),
+    /// A CancelTimer decision failed.
+    CancelTimerFailed => "cancelTimerFailedEventAttributes" (CancelTimerFailed),
+    /// A SignalExternalWorkflowExecution decision was accepted.
+    SignalExternalWorkflowExecutionInitiated => "signalExternalWorkflowExecutionInitiatedEventAttributes" (SignalExternalWorkflowExecutionInitiated),
+    /// The signal of a SignalExternalWorkflowExecution decision was delivered.
+    ExternalWorkflowExecutionSignaled => "externalWorkflowExecutionSignaledEventAttributes" (ExternalWorkflowExecutionDelivered),
+    /// A SignalExternalWorkflowExecution decision failed.
+    SignalExternalWorkflowExecutionFailed => "signalExternalWorkflowExecutionFailedEventAttributes" (ExternalWorkflowExecutionFailed),
+    /// A RequestCancelExternalWorkflowExecution decision was accepted.
+    RequestCancelExternalWorkflowExecutionInitiated => "requestCancelExternalWorkflowExecutionInitiatedEventAttributes" (RequestCancelExternalWorkflowExecutionInitiated),
+    /// The cancel request of a RequestCancelExternalWorkflowExecution decision was delivered.
+    ExternalWorkflowExecutionCancelRequested => "externalWorkflowExecutionCancelRequestedEventAttributes" (ExternalWorkflowExecutionDelivered),
+    /// A RequestCancelExternalWorkflowExecution decision failed.
+    RequestCancelExternalWorkflowExecutionFailed => "requestCancelExternalWorkflowExecutionFailedEventAttributes" (ExternalWorkflowExecutionFailed),
+    /// A StartChildWorkflowExecution decision was accepted.
+    StartChildWorkflowExecutionInitiated => "startChildWorkflowExecutionInitiatedEventAttributes" (StartChildWorkflowExecutionInitiated),
+    /// A StartChildWorkflowExecution decision failed.
+    StartChildWorkflowExecutionFailed => "startChildWorkflowExecutionFailedEventAttributes" (StartChildWorkflowExecutionFailed),
+    /// A child execution started.
+    ChildWorkflowExecutionStarted => "childWorkflowExecutionStartedEventAttributes" (ChildWorkflowExecutionStarted),
+    /// A child execution completed.
+    ChildWorkflowExecutionCompleted => "childWorkflowExecutionCompletedEventAttributes" (ChildWorkflowExecutionClosed),
+    /// A child execution failed.
+    ChildWorkflowExecutionFailed => "childWorkflowExecutionFailedEventAttributes" (ChildWorkflowExecutionClosed),
+    /// A child execution was canceled.
+    ChildWorkflowExecutionCanceled => "childWorkflowExecutionCanceledEventAttributes" (ChildWorkflowExecutionClosed),
+    /// A child execution timed out.
+    ChildWorkflowExecutionTimedOut => "childWorkflowExecutionTimedOutEventAttributes" (ChildWorkflowExecutionClosed),
+    /// A child execution was terminated.
+    ChildWorkflowExecutionTerminated => "childWorkflowExecutionTerminatedEventAttributes" (ChildWorkflowExecutionClosed),
+    /// A ScheduleLambdaFunction decision failed.
+    ScheduleLambdaFunctionFailed => "scheduleLambdaFunctionFailedEventAttributes" (ScheduleLambdaFunctionFailed),
 }
 
 /// Attributes of `WorkflowExecutionStarted`.
@@ -133,6 +179,21 @@ pub struct WorkflowExecutionStarted {
     /// Tags.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tag_list: Vec<String>,
+    /// The task priority.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_priority: Option<String>,
+    /// The Lambda role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lambda_role: Option<String>,
+    /// The parent, for a child execution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_workflow_execution: Option<WorkflowExecution>,
+    /// The parent's `StartChildWorkflowExecutionInitiated` event, for a child execution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_initiated_event_id: Option<u64>,
+    /// The run this one continues, after ContinueAsNewWorkflowExecution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continued_execution_run_id: Option<String>,
 }
 
 /// Attributes of `WorkflowExecutionCompleted`.
@@ -183,6 +244,9 @@ pub struct WorkflowExecutionTerminated {
     pub details: Option<String>,
     /// The child policy.
     pub child_policy: String,
+    /// `CHILD_POLICY_APPLIED` when the parent's close terminated it; absent for an operator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 /// Attributes of `WorkflowExecutionTimedOut`.
@@ -196,9 +260,19 @@ pub struct WorkflowExecutionTimedOut {
 }
 
 /// Attributes of `WorkflowExecutionCancelRequested`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WorkflowExecutionCancelRequested {}
+pub struct WorkflowExecutionCancelRequested {
+    /// The execution whose decision requested it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_workflow_execution: Option<WorkflowExecution>,
+    /// That execution's `RequestCancelExternalWorkflowExecutionInitiated` event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_initiated_event_id: Option<u64>,
+    /// `CHILD_POLICY_APPLIED` when the parent's close requested it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+}
 
 /// Attributes of `DecisionTaskScheduled`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -430,6 +504,268 @@ pub struct MarkerRecorded {
     /// The details.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<String>,
+    /// The decision.
+    pub decision_task_completed_event_id: u64,
+}
+
+/// Attributes of `WorkflowExecutionSignaled`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowExecutionSignaled {
+    /// The signal name.
+    pub signal_name: String,
+    /// The signal's input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    /// The execution whose decision sent it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_workflow_execution: Option<WorkflowExecution>,
+    /// That execution's `SignalExternalWorkflowExecutionInitiated` event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_initiated_event_id: Option<u64>,
+}
+
+/// Attributes of `WorkflowExecutionContinuedAsNew`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowExecutionContinuedAsNew {
+    /// The new run's input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    /// The decision.
+    pub decision_task_completed_event_id: u64,
+    /// The new run.
+    pub new_execution_run_id: String,
+    /// The new run's execution start-to-close timeout.
+    pub execution_start_to_close_timeout: String,
+    /// The new run's decision task list.
+    pub task_list: TaskList,
+    /// The new run's task priority.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_priority: Option<String>,
+    /// The new run's decision task start-to-close timeout.
+    pub task_start_to_close_timeout: String,
+    /// The new run's child policy.
+    pub child_policy: String,
+    /// The new run's tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tag_list: Vec<String>,
+    /// The new run's workflow type.
+    pub workflow_type: TypeId,
+    /// The new run's Lambda role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lambda_role: Option<String>,
+}
+
+/// Attributes of the `*Failed` events of the close decisions (`CompleteWorkflowExecutionFailed`,
+/// `FailWorkflowExecutionFailed`, `CancelWorkflowExecutionFailed`,
+/// `ContinueAsNewWorkflowExecutionFailed`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CloseDecisionFailed {
+    /// Why, e.g. `UNHANDLED_DECISION`.
+    pub cause: String,
+    /// The decision.
+    pub decision_task_completed_event_id: u64,
+}
+
+/// Attributes of `TimerCanceled`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimerCanceled {
+    /// The timer id.
+    pub timer_id: String,
+    /// The `TimerStarted` event.
+    pub started_event_id: u64,
+    /// The decision.
+    pub decision_task_completed_event_id: u64,
+}
+
+/// Attributes of `CancelTimerFailed`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelTimerFailed {
+    /// The timer id.
+    pub timer_id: String,
+    /// Why, e.g. `TIMER_ID_UNKNOWN`.
+    pub cause: String,
+    /// The decision.
+    pub decision_task_completed_event_id: u64,
+}
+
+/// Attributes of `SignalExternalWorkflowExecutionInitiated`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignalExternalWorkflowExecutionInitiated {
+    /// The target workflow id.
+    pub workflow_id: String,
+    /// The target run, when the decision named one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// The signal name.
+    pub signal_name: String,
+    /// The signal's input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    /// The decision.
+    pub decision_task_completed_event_id: u64,
+    /// The decider's control data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<String>,
+}
+
+/// Attributes of `RequestCancelExternalWorkflowExecutionInitiated`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestCancelExternalWorkflowExecutionInitiated {
+    /// The target workflow id.
+    pub workflow_id: String,
+    /// The target run, when the decision named one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// The decision.
+    pub decision_task_completed_event_id: u64,
+    /// The decider's control data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<String>,
+}
+
+/// Attributes of `ExternalWorkflowExecutionSignaled` and
+/// `ExternalWorkflowExecutionCancelRequested`: the request reached its target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalWorkflowExecutionDelivered {
+    /// The target execution.
+    pub workflow_execution: WorkflowExecution,
+    /// The `*Initiated` event of the decision.
+    pub initiated_event_id: u64,
+}
+
+/// Attributes of `SignalExternalWorkflowExecutionFailed` and
+/// `RequestCancelExternalWorkflowExecutionFailed`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalWorkflowExecutionFailed {
+    /// The target workflow id.
+    pub workflow_id: String,
+    /// The target run, when the decision named one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// Why, e.g. `UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION`.
+    pub cause: String,
+    /// The `*Initiated` event of the decision.
+    pub initiated_event_id: u64,
+    /// The decision.
+    pub decision_task_completed_event_id: u64,
+    /// The decider's control data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<String>,
+}
+
+/// Attributes of `StartChildWorkflowExecutionInitiated`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartChildWorkflowExecutionInitiated {
+    /// The child's workflow id.
+    pub workflow_id: String,
+    /// The child's workflow type.
+    pub workflow_type: TypeId,
+    /// The decider's control data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<String>,
+    /// The child's input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    /// The child's execution start-to-close timeout.
+    pub execution_start_to_close_timeout: String,
+    /// The child's decision task list.
+    pub task_list: TaskList,
+    /// The child's task priority.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_priority: Option<String>,
+    /// The decision.
+    pub decision_task_completed_event_id: u64,
+    /// The child's own child policy.
+    pub child_policy: String,
+    /// The child's decision task start-to-close timeout.
+    pub task_start_to_close_timeout: String,
+    /// The child's tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tag_list: Vec<String>,
+    /// The child's Lambda role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lambda_role: Option<String>,
+}
+
+/// Attributes of `StartChildWorkflowExecutionFailed`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartChildWorkflowExecutionFailed {
+    /// The child's workflow type.
+    pub workflow_type: TypeId,
+    /// Why, e.g. `WORKFLOW_ALREADY_RUNNING`.
+    pub cause: String,
+    /// The child's workflow id.
+    pub workflow_id: String,
+    /// The `StartChildWorkflowExecutionInitiated` event, 0 when none was recorded.
+    pub initiated_event_id: u64,
+    /// The decision.
+    pub decision_task_completed_event_id: u64,
+    /// The decider's control data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<String>,
+}
+
+/// Attributes of `ChildWorkflowExecutionStarted`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChildWorkflowExecutionStarted {
+    /// The child execution.
+    pub workflow_execution: WorkflowExecution,
+    /// The child's workflow type.
+    pub workflow_type: TypeId,
+    /// The `StartChildWorkflowExecutionInitiated` event.
+    pub initiated_event_id: u64,
+}
+
+/// Attributes of the events recorded in a parent when its child closes
+/// (`ChildWorkflowExecutionCompleted`, `...Failed`, `...Canceled`, `...TimedOut`,
+/// `...Terminated`); each carries only the fields of its kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChildWorkflowExecutionClosed {
+    /// The child execution.
+    pub workflow_execution: WorkflowExecution,
+    /// The child's workflow type.
+    pub workflow_type: TypeId,
+    /// The child's result (completed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    /// The child's failure reason (failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The child's details (failed, canceled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+    /// `START_TO_CLOSE` (timed out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_type: Option<String>,
+    /// The `StartChildWorkflowExecutionInitiated` event.
+    pub initiated_event_id: u64,
+    /// The `ChildWorkflowExecutionStarted` event.
+    pub started_event_id: u64,
+}
+
+/// Attributes of `ScheduleLambdaFunctionFailed`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleLambdaFunctionFailed {
+    /// The id of the decision.
+    pub id: String,
+    /// The function name.
+    pub name: String,
+    /// Why, e.g. `LAMBDA_SERVICE_NOT_AVAILABLE_IN_REGION`.
+    pub cause: String,
     /// The decision.
     pub decision_task_completed_event_id: u64,
 }

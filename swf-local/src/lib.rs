@@ -7,7 +7,9 @@
 //!
 //! Unlike the existing emulators it implements long polls, all four activity timeouts on
 //! time, and activity cancellation (RequestCancelActivityTask, `cancelRequested: true` on the
-//! next heartbeat, RespondActivityTaskCanceled). Signatures are not verified.
+//! next heartbeat, RespondActivityTaskCanceled). It also answers the rest of the SWF API for
+//! deciders and workers ([`OPERATIONS`]) and carries out every decision type, child workflows
+//! and their child policies included. Signatures are not verified.
 //!
 //! ```
 //! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -59,6 +61,10 @@ pub use error::{ErrorKind, LocalError, SwfError};
 pub use faults::{FaultConfig, FaultRule};
 pub use harness::{ActivityHandle, ActivityOutcome, ActivitySpec};
 pub use history::{EventAttributes, HistoryEvent};
-pub use model::{ActivityTimeoutType, CloseStatus, TaskList, TypeId, WorkflowExecution};
+pub use model::{
+    ActivityTimeoutType, ChildPolicy, CloseStatus, TaskList, TypeId, WorkflowExecution,
+};
 pub use server::{LocalSwf, LocalSwfBuilder, MAX_REQUEST_BYTES, REGION, loopback_addr};
-pub use service::{HARNESS_WORKFLOW_TYPE, OPERATIONS, Service, ServiceConfig, StateStats};
+pub use service::{
+    HARNESS_WORKFLOW_TYPE, OPERATIONS, REQUEST_LOG_TARGET, Service, ServiceConfig, StateStats,
+};

@@ -78,6 +78,8 @@ pub enum CloseStatus {
     Terminated,
     /// The execution start-to-close timeout fired.
     TimedOut,
+    /// ContinueAsNewWorkflowExecution: a new run of the same workflow id took over.
+    ContinuedAsNew,
 }
 
 impl CloseStatus {
@@ -89,6 +91,50 @@ impl CloseStatus {
             Self::Canceled => "CANCELED",
             Self::Terminated => "TERMINATED",
             Self::TimedOut => "TIMED_OUT",
+            Self::ContinuedAsNew => "CONTINUED_AS_NEW",
         }
+    }
+
+    /// Parses a wire name such as `COMPLETED`.
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            Self::Completed,
+            Self::Failed,
+            Self::Canceled,
+            Self::Terminated,
+            Self::TimedOut,
+            Self::ContinuedAsNew,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+    }
+}
+
+/// What happens to a workflow execution's open children when it closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChildPolicy {
+    /// The children are terminated (`WorkflowExecutionTerminated`, cause `CHILD_POLICY_APPLIED`).
+    Terminate,
+    /// Each child gets `WorkflowExecutionCancelRequested` and a decision task.
+    RequestCancel,
+    /// The children go on untouched.
+    Abandon,
+}
+
+impl ChildPolicy {
+    /// The wire name, e.g. `REQUEST_CANCEL`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Terminate => "TERMINATE",
+            Self::RequestCancel => "REQUEST_CANCEL",
+            Self::Abandon => "ABANDON",
+        }
+    }
+
+    /// Parses a wire name such as `TERMINATE`.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Terminate, Self::RequestCancel, Self::Abandon]
+            .into_iter()
+            .find(|p| p.as_str() == name)
     }
 }

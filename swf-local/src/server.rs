@@ -118,6 +118,13 @@ impl LocalSwfBuilder {
         self
     }
 
+    /// Answer `ThrottlingException` past SWF's per-operation rate quotas (default: off).
+    #[must_use]
+    pub fn enforce_quotas(mut self, enforce: bool) -> Self {
+        self.service.enforce_quotas = enforce;
+        self
+    }
+
     /// Fault injection (default: none).
     #[must_use]
     pub fn faults(mut self, faults: FaultConfig) -> Self {

@@ -375,7 +375,7 @@ async fn decider_flow_with_type_defaults_and_decision_scheduling() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_unsupported_decision_is_rejected_and_nothing_is_applied() {
+async fn an_invalid_decision_is_rejected_and_nothing_is_applied() {
     let service = service(10).await;
     let run_id = start_flow(&service, "wf2").await;
     let decision = poll_decision(&service).await;
@@ -385,7 +385,8 @@ async fn an_unsupported_decision_is_rejected_and_nothing_is_applied() {
         "RespondDecisionTaskCompleted",
         json!({"taskToken": token(&decision), "decisions": [
             {"decisionType": "RecordMarker", "recordMarkerDecisionAttributes": {"markerName": "m"}},
-            {"decisionType": "SignalExternalWorkflowExecution", "signalExternalWorkflowExecutionDecisionAttributes": {}}]}),
+            // No workflowId: the whole answer is refused.
+            {"decisionType": "SignalExternalWorkflowExecution", "signalExternalWorkflowExecutionDecisionAttributes": {"signalName": "s"}}]}),
     )
     .await;
     assert_eq!(e.kind, ErrorKind::Validation);
@@ -625,4 +626,82 @@ async fn memory_stays_bounded_over_100k_completed_tasks() {
     let stats = service.stats();
     assert_eq!(stats.closed_executions, 100);
     assert!(max_events <= 100 * 12, "{max_events} events retained");
+}
+
+#[tokio::test(start_paused = true)]
+async fn timers_and_child_timeouts_fire_on_time() {
+    let service = service(10).await;
+    let run_id = start_flow(&service, "parent").await;
+    let decision = poll_decision(&service).await;
+    ok(
+        &service,
+        "RespondDecisionTaskCompleted",
+        json!({"taskToken": token(&decision), "decisions": [
+            {"decisionType": "StartTimer", "startTimerDecisionAttributes": {
+                "timerId": "t", "startToFireTimeout": "90"}},
+            {"decisionType": "StartChildWorkflowExecution", "startChildWorkflowExecutionDecisionAttributes": {
+                "workflowType": {"name": "flow", "version": "1"}, "workflowId": "kid",
+                "taskList": {"name": "kid"}, "executionStartToCloseTimeout": "60"}}]}),
+    )
+    .await;
+    let types = event_types(&history(&service, "parent", &run_id).await);
+    assert!(
+        types.contains(&"ChildWorkflowExecutionStarted".to_owned()),
+        "{types:?}"
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(59)).await;
+    let types = event_types(&history(&service, "parent", &run_id).await);
+    assert!(!types.contains(&"ChildWorkflowExecutionTimedOut".to_owned()));
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let events = history(&service, "parent", &run_id).await;
+    let types = event_types(&events);
+    assert!(
+        types.contains(&"ChildWorkflowExecutionTimedOut".to_owned()),
+        "{types:?}"
+    );
+    assert!(
+        !types.contains(&"TimerFired".to_owned()),
+        "the timer fires at 90 s"
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+    let types = event_types(&history(&service, "parent", &run_id).await);
+    assert!(types.contains(&"TimerFired".to_owned()), "{types:?}");
+    let events = events.as_array().cloned().unwrap_or_default();
+    let timed_out = events
+        .iter()
+        .find(|e| e["eventType"] == "ChildWorkflowExecutionTimedOut")
+        .map(|e| e["childWorkflowExecutionTimedOutEventAttributes"].clone())
+        .unwrap_or_default();
+    assert_eq!(timed_out["timeoutType"], "START_TO_CLOSE");
+    assert_eq!(timed_out["workflowExecution"]["workflowId"], "kid");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_deprecated_activity_type_is_not_scheduled() {
+    let service = service(10).await;
+    ok(
+        &service,
+        "DeprecateActivityType",
+        json!({"domain": DOMAIN, "activityType": {"name": "work", "version": "1"}}),
+    )
+    .await;
+    let run_id = start_flow(&service, "old-work").await;
+    let decision = poll_decision(&service).await;
+    ok(
+        &service,
+        "RespondDecisionTaskCompleted",
+        json!({"taskToken": token(&decision), "decisions": [
+            {"decisionType": "ScheduleActivityTask", "scheduleActivityTaskDecisionAttributes": {
+                "activityType": {"name": "work", "version": "1"}, "activityId": "w"}}]}),
+    )
+    .await;
+    let events = history(&service, "old-work", &run_id).await;
+    let failed = events
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|e| e["eventType"] == "ScheduleActivityTaskFailed")
+        })
+        .map(|e| e["scheduleActivityTaskFailedEventAttributes"]["cause"].clone());
+    assert_eq!(failed, Some(json!("ACTIVITY_TYPE_DEPRECATED")));
 }

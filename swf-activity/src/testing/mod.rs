@@ -72,6 +72,7 @@ use tokio::time::Instant;
 use crate::activity::{Activity, HeartbeatMode};
 use crate::heartbeat::{HeartbeatConfig, HeartbeatEngine, TaskSchedule};
 use crate::progress::CancelReason;
+use crate::resources::Resources;
 use crate::task::ActivityTask;
 use crate::timeout::Timeout;
 
@@ -97,6 +98,7 @@ pub struct ActivityEnvironment {
     script: Script,
     worker_shutdown: Option<Trigger>,
     task_token: Option<String>,
+    resources: Resources,
 }
 
 impl Default for ActivityEnvironment {
@@ -112,6 +114,7 @@ impl Default for ActivityEnvironment {
             script: Script::default(),
             worker_shutdown: None,
             task_token: None,
+            resources: Resources::new(),
         }
     }
 }
@@ -191,6 +194,60 @@ impl ActivityEnvironment {
         self
     }
 
+    /// Gives activities that take `Resource<T>` this value of `T`, as
+    /// [`WorkerBuilder::resource`](crate::worker::WorkerBuilder::resource) does for a worker:
+    /// a test double, a client pointed at a local server. An activity run without a resource it
+    /// takes fails with reason `missing resource`, naming the type.
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    /// use swf_activity::testing::{ActivityEnvironment, ActivityOutcome};
+    /// use swf_activity::{activity, ActivityError, Resource};
+    ///
+    /// /// Where uploads go; tests use an in-memory double.
+    /// trait Store: Send + Sync {
+    ///     fn put(&self, key: &str);
+    /// }
+    ///
+    /// #[activity(version = "1", start_to_close_timeout = "1m")]
+    /// async fn upload(store: Resource<Box<dyn Store>>, key: String) -> Result<(), ActivityError> {
+    ///     store.put(&key);
+    ///     Ok(())
+    /// }
+    ///
+    /// #[derive(Default)]
+    /// struct Recorder(Mutex<Vec<String>>);
+    /// impl Store for std::sync::Arc<Recorder> {
+    ///     fn put(&self, key: &str) { self.0.lock().unwrap().push(key.to_owned()); }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let recorder = std::sync::Arc::new(Recorder::default());
+    /// let store: Box<dyn Store> = Box::new(recorder.clone());
+    /// let env = ActivityEnvironment::new().resource(store);
+    /// let run = env.run_json(&upload, "a.png").await.unwrap();
+    /// assert_eq!(run.outcome, ActivityOutcome::Completed(None));
+    /// assert_eq!(*recorder.0.lock().unwrap(), ["a.png"]);
+    ///
+    /// // Without it, the run fails and says which resource is missing.
+    /// let run = ActivityEnvironment::new().run_json(&upload, "a.png").await.unwrap();
+    /// assert!(matches!(run.outcome, ActivityOutcome::Failed { reason, .. } if reason == "missing resource"));
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn resource<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.resources.insert(value);
+        self
+    }
+
+    /// Like [`resource`](Self::resource), for a value the test keeps a handle to (to inspect a
+    /// double after the run).
+    #[must_use]
+    pub fn resource_arc<T: Send + Sync + 'static>(mut self, value: std::sync::Arc<T>) -> Self {
+        self.resources.insert_arc(value);
+        self
+    }
+
     /// Runs `activity` with the raw `input` until it returns.
     pub async fn run<A: Activity + ?Sized>(
         &self,
@@ -240,7 +297,7 @@ impl ActivityEnvironment {
             }
         };
         let result = tokio::select! {
-            result = activity.execute(progress, input) => result,
+            result = activity.execute_with(progress, input, &self.resources) => result,
             () = shutdown => unreachable_pending(),
         };
         let elapsed = start.elapsed();

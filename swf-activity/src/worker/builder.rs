@@ -16,6 +16,7 @@ use crate::activity::{Activity, ActivityType};
 use crate::heartbeat::HeartbeatConfig;
 use crate::limits::IDENTITY_MAX_CHARS;
 use crate::names::{NAME_MAX_CHARS, name_problem};
+use crate::resources::{Resources, bind};
 use crate::timeout::Timeout;
 
 /// Builds a [`Worker`]. Start from [`Worker::builder`] or [`Worker::from_sdk_config`].
@@ -34,6 +35,7 @@ use crate::timeout::Timeout;
 /// | [`cancel_grace`](Self::cancel_grace) | 10 s |
 /// | [`abandon_grace`](Self::abandon_grace) | 10 s |
 /// | [`deadline_margin`](Self::deadline_margin) | 2 s |
+/// | [`resource`](Self::resource) | none; each one an activity takes is required |
 #[must_use = "a builder does nothing until build() is called"]
 pub struct WorkerBuilder {
     client: Client,
@@ -53,6 +55,7 @@ pub struct WorkerBuilder {
     poll_timeout: Duration,
     engine_placement: EnginePlacement,
     activities: Vec<Arc<dyn Activity>>,
+    resources: Resources,
 }
 
 impl WorkerBuilder {
@@ -75,6 +78,7 @@ impl WorkerBuilder {
             poll_timeout: POLL_ATTEMPT_TIMEOUT,
             engine_placement: EnginePlacement::DedicatedThread,
             activities: Vec::new(),
+            resources: Resources::new(),
         }
     }
 
@@ -215,6 +219,22 @@ impl WorkerBuilder {
         self
     }
 
+    /// Shares `value` with every activity that takes a `Resource<T>` of its type: one value per
+    /// type, a later one replacing an earlier. [`build`](Self::build) refuses a worker whose
+    /// activities take a resource it was not given. See [`resources`](crate::resources) for an
+    /// example and why activities get shared values this way.
+    pub fn resource<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.resources.insert(value);
+        self
+    }
+
+    /// Like [`resource`](Self::resource), for a value already shared through an `Arc` (the
+    /// activities take it as `Resource<T>`, not `Resource<Arc<T>>`).
+    pub fn resource_arc<T: Send + Sync + 'static>(mut self, value: Arc<T>) -> Self {
+        self.resources.insert_arc(value);
+        self
+    }
+
     /// Checks the settings and builds the worker.
     pub fn build(self) -> Result<Worker, BuildError> {
         let domain = self.domain.ok_or(BuildError::MissingDomain)?;
@@ -242,6 +262,15 @@ impl WorkerBuilder {
             let activity_type = activity.definition().activity_type.clone();
             check_name("activity name", &activity_type.name, NAME_MAX_CHARS)?;
             check_name("activity version", &activity_type.version, 64)?;
+            for resource in activity.resources() {
+                if !self.resources.contains(resource) {
+                    return Err(BuildError::MissingResource {
+                        activity_type,
+                        resource: resource.type_name(),
+                    });
+                }
+            }
+            let activity = bind(activity, &self.resources);
             if activities.insert(activity_type.clone(), activity).is_some() {
                 return Err(BuildError::DuplicateActivity { activity_type });
             }

@@ -23,6 +23,16 @@ pub enum BuildError {
         /// The type added twice.
         activity_type: ActivityType,
     },
+    /// An activity takes a `Resource<T>` the builder was not given.
+    #[error(
+        "activity {activity_type} takes Resource<{resource}>, but the worker has no {resource}: add it with WorkerBuilder::resource(value) before build()"
+    )]
+    MissingResource {
+        /// The activity that takes it.
+        activity_type: ActivityType,
+        /// The resource's type, as Rust names it.
+        resource: &'static str,
+    },
     /// A domain, task list, activity name or version breaks SWF's naming rules.
     #[error("{field} {value:?} is not a valid SWF name: {problem}")]
     InvalidName {

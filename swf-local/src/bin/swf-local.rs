@@ -4,6 +4,7 @@
 //! swf-local --listen 127.0.0.1:8042 [--seed N] [--fault [Operation:]kind=value]...
 //!           [--retain-closed N] [--poll-timeout-secs N] [--header-read-timeout-secs N]
 //!           [--idle-timeout-secs N] [--max-connections N]
+//!           [--log-requests] [--enforce-quotas]
 //! ```
 #![forbid(unsafe_code)]
 
@@ -36,6 +37,10 @@ OPTIONS:
                              (default 60; long polls being held are not idle)
     --max-connections N      connections open at once (default 512); at the cap an idle one
                              is closed to make room, else the new one is closed at once
+    --log-requests           print one line per call to stderr: operation, HTTP status (and
+                             error name), latency; never task tokens or credentials
+    --enforce-quotas         answer ThrottlingException past SWF's rate quotas (token buckets
+                             per operation, SWF's burst and refill); off by default
     -h, --help               print this help
 
 Point clients at it with AWS_ENDPOINT_URL=http://ADDR, any credentials and region us-east-1.
@@ -47,6 +52,8 @@ struct Args {
     faults: Vec<String>,
     retain_closed: usize,
     poll_timeout: Duration,
+    log_requests: bool,
+    enforce_quotas: bool,
     limits: ConnectionLimits,
 }
 
@@ -71,6 +78,8 @@ fn parse_args() -> Result<Option<Args>, String> {
         retain_closed: 1000,
         poll_timeout: Duration::from_secs(60),
         limits: ConnectionLimits::default(),
+        log_requests: false,
+        enforce_quotas: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -84,6 +93,8 @@ fn parse_args() -> Result<Option<Args>, String> {
                     .map_err(|_| "--seed takes a whole number".to_owned())?;
             }
             "--fault" => args.faults.push(value("--fault")?),
+            "--log-requests" => args.log_requests = true,
+            "--enforce-quotas" => args.enforce_quotas = true,
             "--retain-closed" => {
                 args.retain_closed = value("--retain-closed")?
                     .parse()
@@ -125,6 +136,7 @@ async fn run(args: Args) -> Result<(), LocalError> {
         .retain_closed(args.retain_closed)
         .poll_timeout(args.poll_timeout)
         .connection_limits(args.limits)
+        .enforce_quotas(args.enforce_quotas)
         .start()
         .await?;
     println!("swf-local listening on {}", local.url());
@@ -135,13 +147,6 @@ async fn run(args: Args) -> Result<(), LocalError> {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let args = match parse_args() {
         Ok(Some(args)) => args,
         Ok(None) => {
@@ -153,6 +158,18 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    if args.log_requests
+        && let Ok(directive) = format!("{}=debug", swf_local::REQUEST_LOG_TARGET).parse()
+    {
+        filter = filter.add_directive(directive);
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -138,6 +138,9 @@ impl State {
             .activity_types
             .get(&attrs.activity_type)
             .ok_or_else(|| "ACTIVITY_TYPE_DOES_NOT_EXIST".to_owned())?;
+        if ty.deprecated.is_some() {
+            return Err("ACTIVITY_TYPE_DEPRECATED".to_owned());
+        }
         if exec.activity_by_id(&attrs.activity_id).is_some() {
             return Err("ACTIVITY_ID_ALREADY_IN_USE".to_owned());
         }

@@ -5,6 +5,9 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::activities::ScheduleActivity;
+use super::children::StartChild;
+use super::continuation::ContinueAsNew;
+use super::external::{CancelExternal, SignalExternal};
 use super::paging::page;
 use super::state::{StartedDecision, State, TaskRef, token_hint};
 use crate::error::SwfError;
@@ -45,6 +48,8 @@ struct DecisionAttrs {
     control: Option<String>,
     start_to_fire_timeout: Option<String>,
     marker_name: Option<String>,
+    id: Option<String>,
+    name: Option<String>,
 }
 
 /// A decision this endpoint carries out, checked before anything is applied.
@@ -55,11 +60,40 @@ enum Decision {
     Fail(Option<String>, Option<String>),
     Cancel(Option<String>),
     StartTimer(String, Option<String>, String),
+    CancelTimer(String),
     Marker(String, Option<String>),
+    SignalExternal(SignalExternal),
+    CancelExternal(CancelExternal),
+    StartChild(StartChild),
+    ContinueAsNew(ContinueAsNew),
+    ScheduleLambda { id: String, name: String },
 }
 
-const SUPPORTED: &str = "ScheduleActivityTask, RequestCancelActivityTask, CompleteWorkflowExecution, \
-FailWorkflowExecution, CancelWorkflowExecution, StartTimer, RecordMarker";
+impl Decision {
+    /// The `*Failed` event of a close decision refused with `cause`; `None` for other decisions.
+    fn close_failed(&self, cause: &str, completed: u64) -> Option<EventAttributes> {
+        let attrs = history::CloseDecisionFailed {
+            cause: cause.to_owned(),
+            decision_task_completed_event_id: completed,
+        };
+        match self {
+            Self::Complete(_) => Some(EventAttributes::CompleteWorkflowExecutionFailed(attrs)),
+            Self::Fail(..) => Some(EventAttributes::FailWorkflowExecutionFailed(attrs)),
+            Self::Cancel(_) => Some(EventAttributes::CancelWorkflowExecutionFailed(attrs)),
+            Self::ContinueAsNew(_) => {
+                Some(EventAttributes::ContinueAsNewWorkflowExecutionFailed(attrs))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The cause of ScheduleLambdaFunctionFailed: this endpoint has no Lambda service to call.
+const NO_LAMBDA: &str = "LAMBDA_SERVICE_NOT_AVAILABLE_IN_REGION";
+
+fn typed<T: for<'de> Deserialize<'de>>(raw: &Value, key: &str) -> Result<T, SwfError> {
+    attributes(raw, key, true)?.ok_or_else(|| SwfError::validation(format!("{key} is required")))
+}
 
 fn attributes<T: for<'de> Deserialize<'de>>(
     decision: &Value,
@@ -134,6 +168,59 @@ fn parse_decision(raw: &Value) -> Result<Decision, SwfError> {
             limits::opt_length("control", a.control.as_deref(), limits::DATA_MAX)?;
             Decision::StartTimer(id, a.control, fire)
         }
+        "CancelTimer" => {
+            let a = attrs("cancelTimerDecisionAttributes", true)?;
+            let id = required(a.timer_id, "timerId")?;
+            limits::length("timerId", &id, 1, limits::NAME_MAX)?;
+            Decision::CancelTimer(id)
+        }
+        "SignalExternalWorkflowExecution" => {
+            let a: SignalExternal =
+                typed(raw, "signalExternalWorkflowExecutionDecisionAttributes")?;
+            a.validate()?;
+            Decision::SignalExternal(a)
+        }
+        "RequestCancelExternalWorkflowExecution" => {
+            let a: CancelExternal = typed(
+                raw,
+                "requestCancelExternalWorkflowExecutionDecisionAttributes",
+            )?;
+            a.validate()?;
+            Decision::CancelExternal(a)
+        }
+        "StartChildWorkflowExecution" => {
+            let a: StartChild = typed(raw, "startChildWorkflowExecutionDecisionAttributes")?;
+            a.validate()?;
+            Decision::StartChild(a)
+        }
+        "ContinueAsNewWorkflowExecution" => {
+            let a: Option<ContinueAsNew> = attributes(
+                raw,
+                "continueAsNewWorkflowExecutionDecisionAttributes",
+                false,
+            )?;
+            let a = a.unwrap_or(ContinueAsNew {
+                input: None,
+                execution_start_to_close_timeout: None,
+                task_list: None,
+                task_priority: None,
+                task_start_to_close_timeout: None,
+                child_policy: None,
+                tag_list: Vec::new(),
+                workflow_type_version: None,
+                lambda_role: None,
+            });
+            a.validate()?;
+            Decision::ContinueAsNew(a)
+        }
+        "ScheduleLambdaFunction" => {
+            let a = attrs("scheduleLambdaFunctionDecisionAttributes", true)?;
+            let id = required(a.id, "id")?;
+            let name = required(a.name, "name")?;
+            limits::length("id", &id, 1, limits::NAME_MAX)?;
+            limits::length("name", &name, 1, 64)?;
+            Decision::ScheduleLambda { id, name }
+        }
         "RecordMarker" => {
             let a = attrs("recordMarkerDecisionAttributes", true)?;
             let name = required(a.marker_name, "markerName")?;
@@ -143,7 +230,7 @@ fn parse_decision(raw: &Value) -> Result<Decision, SwfError> {
         }
         other => {
             return Err(SwfError::validation(format!(
-                "decision type {other} is not supported by swf-local (supported: {SUPPORTED}); nothing was applied"
+                "unknown decision type {other}; nothing was applied"
             )));
         }
     };
@@ -284,6 +371,9 @@ impl State {
             ));
         };
         exec.previous_started_event_id = started_event_id;
+        // Events arrived while the decider worked (a decision task is already scheduled for
+        // them): a close decision now would drop them unseen.
+        let unseen_events = exec.decision_scheduled.is_some();
         if req.execution_context.is_some() {
             exec.latest_context = req.execution_context.clone();
         }
@@ -303,6 +393,13 @@ impl State {
         for decision in decisions {
             if !self.executions.get(&run_id).is_some_and(|e| e.is_open()) {
                 break;
+            }
+            if unseen_events
+                && let Some(failed) = decision.close_failed("UNHANDLED_DECISION", completed)
+            {
+                self.record(&run_id, failed);
+                needs_decision = true;
+                continue;
             }
             needs_decision |= self.apply(&run_id, decision, completed);
         }
@@ -430,6 +527,80 @@ impl State {
                 }
                 false
             }
+            Decision::CancelTimer(timer_id) => {
+                let timer = self
+                    .executions
+                    .get_mut(run_id)
+                    .and_then(|e| e.timers.remove(&timer_id));
+                match timer {
+                    Some((started_event_id, key)) => {
+                        self.timers.remove(key);
+                        self.record(
+                            run_id,
+                            EventAttributes::TimerCanceled(history::TimerCanceled {
+                                timer_id,
+                                started_event_id,
+                                decision_task_completed_event_id: completed,
+                            }),
+                        );
+                        false
+                    }
+                    None => {
+                        self.record(
+                            run_id,
+                            EventAttributes::CancelTimerFailed(history::CancelTimerFailed {
+                                timer_id,
+                                cause: "TIMER_ID_UNKNOWN".to_owned(),
+                                decision_task_completed_event_id: completed,
+                            }),
+                        );
+                        true
+                    }
+                }
+            }
+            Decision::SignalExternal(attrs) => {
+                self.signal_external(run_id, attrs, completed);
+                true
+            }
+            Decision::CancelExternal(attrs) => {
+                self.request_cancel_external(run_id, attrs, completed);
+                true
+            }
+            Decision::StartChild(attrs) => {
+                self.start_child(run_id, attrs, completed);
+                true
+            }
+            Decision::ContinueAsNew(attrs) => {
+                match self.continue_as_new(run_id, attrs, completed) {
+                    Ok(()) => false,
+                    Err(cause) => {
+                        self.record(
+                            run_id,
+                            EventAttributes::ContinueAsNewWorkflowExecutionFailed(
+                                history::CloseDecisionFailed {
+                                    cause: cause.to_owned(),
+                                    decision_task_completed_event_id: completed,
+                                },
+                            ),
+                        );
+                        true
+                    }
+                }
+            }
+            Decision::ScheduleLambda { id, name } => {
+                self.record(
+                    run_id,
+                    EventAttributes::ScheduleLambdaFunctionFailed(
+                        history::ScheduleLambdaFunctionFailed {
+                            id,
+                            name,
+                            cause: NO_LAMBDA.to_owned(),
+                            decision_task_completed_event_id: completed,
+                        },
+                    ),
+                );
+                true
+            }
             Decision::Marker(marker_name, details) => {
                 self.record(
                     run_id,
@@ -442,5 +613,36 @@ impl State {
                 false
             }
         }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CountDecisionsRequest {
+    pub domain: String,
+    pub task_list: TaskList,
+}
+
+impl State {
+    /// CountPendingDecisionTasks: decision tasks scheduled and not yet taken on the task list.
+    pub(crate) fn count_pending_decisions(
+        &self,
+        req: &CountDecisionsRequest,
+    ) -> Result<Value, SwfError> {
+        self.domain(&req.domain)?;
+        let key = (req.domain.clone(), req.task_list.name.clone());
+        let count = self.decision_lists.get(&key).map_or(0, |q| {
+            q.pending
+                .iter()
+                .filter(|(run, id)| {
+                    self.executions.get(run).is_some_and(|e| {
+                        e.is_open()
+                            && e.decision_scheduled == Some(*id)
+                            && e.decision_started.is_none()
+                    })
+                })
+                .count()
+        });
+        Ok(json!({ "count": count, "truncated": false }))
     }
 }

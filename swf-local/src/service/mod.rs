@@ -4,11 +4,17 @@
 //! [`server`](crate::server) module only translates the AWS JSON 1.0 protocol to [`Service::call`].
 
 mod activities;
+mod children;
+mod continuation;
 mod decisions;
 mod executions;
+mod external;
 mod paging;
+mod quotas;
 mod registry;
 pub(crate) mod state;
+mod tags;
+mod visibility;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -26,6 +32,7 @@ use crate::model::{TaskList, TypeId, WorkflowExecution};
 use activities::{Answer, ScheduleActivity};
 use state::State;
 pub use state::StateStats;
+use visibility::Visibility;
 
 /// Every operation the endpoint answers, by its `X-Amz-Target` name.
 pub const OPERATIONS: &[&str] = &[
@@ -49,7 +56,28 @@ pub const OPERATIONS: &[&str] = &[
     "RequestCancelWorkflowExecution",
     "TerminateWorkflowExecution",
     "CountPendingActivityTasks",
+    "CountPendingDecisionTasks",
+    "DescribeWorkflowType",
+    "ListWorkflowTypes",
+    "ListOpenWorkflowExecutions",
+    "ListClosedWorkflowExecutions",
+    "CountOpenWorkflowExecutions",
+    "CountClosedWorkflowExecutions",
+    "SignalWorkflowExecution",
+    "DeprecateDomain",
+    "UndeprecateDomain",
+    "DeprecateActivityType",
+    "UndeprecateActivityType",
+    "DeprecateWorkflowType",
+    "UndeprecateWorkflowType",
+    "TagResource",
+    "UntagResource",
+    "ListTagsForResource",
 ];
+
+/// The `tracing` target of the one line logged per call (operation, status, latency), at
+/// DEBUG level; `swf-local --log-requests` turns it on.
+pub const REQUEST_LOG_TARGET: &str = "swf_local::requests";
 
 /// The workflow type of executions started by [`Service::schedule_activity`].
 pub const HARNESS_WORKFLOW_TYPE: (&str, &str) = ("swf-local-activity", "1");
@@ -63,6 +91,9 @@ pub struct ServiceConfig {
     pub retain_closed: usize,
     /// Seed of task tokens and run ids.
     pub seed: u64,
+    /// Answer `ThrottlingException` when an operation exceeds SWF's rate quota (token buckets
+    /// with SWF's burst and refill, per operation); off by default.
+    pub enforce_quotas: bool,
 }
 
 impl Default for ServiceConfig {
@@ -71,6 +102,7 @@ impl Default for ServiceConfig {
             poll_timeout: Duration::from_secs(60),
             retain_closed: 1000,
             seed: 0x5EED_5EED,
+            enforce_quotas: false,
         }
     }
 }
@@ -80,6 +112,7 @@ struct Inner {
     state: Mutex<State>,
     wake: Arc<Notify>,
     poll_timeout: Duration,
+    quotas: Option<Mutex<quotas::Quotas>>,
 }
 
 impl Drop for Inner {
@@ -129,6 +162,9 @@ impl Service {
             )),
             wake: wake.clone(),
             poll_timeout: config.poll_timeout,
+            quotas: config
+                .enforce_quotas
+                .then(|| Mutex::new(quotas::Quotas::new())),
         });
         runtime.spawn(drive_timers(Arc::downgrade(&inner), wake));
         Ok(Self { inner })
@@ -148,8 +184,32 @@ impl Service {
     ///
     /// # Errors
     /// The SWF faults of the operation, `ValidationException` for constraint violations and
-    /// `UnknownOperationException` for an operation not in [`OPERATIONS`].
+    /// `UnknownOperationException` for an operation not in [`OPERATIONS`];
+    /// `ThrottlingException` past a quota when [`ServiceConfig::enforce_quotas`] is set.
     pub async fn call(&self, operation: &str, input: Value) -> Result<Value, SwfError> {
+        let started = Instant::now();
+        let result = self.dispatch(operation, input).await;
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        match &result {
+            Ok(_) => {
+                tracing::debug!(target: REQUEST_LOG_TARGET, "{operation} status=200 latency_ms={latency_ms:.1}");
+            }
+            Err(error) => {
+                let status = error.kind.http_status();
+                let kind = error.kind.short_name();
+                tracing::debug!(target: REQUEST_LOG_TARGET, "{operation} status={status} error={kind} latency_ms={latency_ms:.1}");
+            }
+        }
+        result
+    }
+
+    async fn dispatch(&self, operation: &str, input: Value) -> Result<Value, SwfError> {
+        if let Some(quotas) = &self.inner.quotas {
+            quotas
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .admit(operation)?;
+        }
         match operation {
             "RegisterDomain" => self.state().register_domain(parse(input)?),
             "DescribeDomain" => self.state().describe_domain(&parse(input)?),
@@ -182,6 +242,35 @@ impl Service {
             }
             "TerminateWorkflowExecution" => self.state().terminate_execution(&parse(input)?),
             "CountPendingActivityTasks" => self.state().count_pending_activities(&parse(input)?),
+            "CountPendingDecisionTasks" => self.state().count_pending_decisions(&parse(input)?),
+            "DescribeWorkflowType" => self.state().describe_workflow_type(&parse(input)?),
+            "ListWorkflowTypes" => self.state().list_workflow_types(&parse(input)?),
+            "ListOpenWorkflowExecutions" => self
+                .state()
+                .list_executions(&parse(input)?, Visibility::Open),
+            "ListClosedWorkflowExecutions" => self
+                .state()
+                .list_executions(&parse(input)?, Visibility::Closed),
+            "CountOpenWorkflowExecutions" => self
+                .state()
+                .count_executions(&parse(input)?, Visibility::Open),
+            "CountClosedWorkflowExecutions" => self
+                .state()
+                .count_executions(&parse(input)?, Visibility::Closed),
+            "SignalWorkflowExecution" => self.state().signal_execution(&parse(input)?),
+            "DeprecateDomain" => self.state().deprecate_domain(&parse(input)?, true),
+            "UndeprecateDomain" => self.state().deprecate_domain(&parse(input)?, false),
+            "DeprecateActivityType" => self.state().deprecate_activity_type(&parse(input)?, true),
+            "UndeprecateActivityType" => {
+                self.state().deprecate_activity_type(&parse(input)?, false)
+            }
+            "DeprecateWorkflowType" => self.state().deprecate_workflow_type(&parse(input)?, true),
+            "UndeprecateWorkflowType" => {
+                self.state().deprecate_workflow_type(&parse(input)?, false)
+            }
+            "TagResource" => self.state().tag_resource(parse(input)?),
+            "UntagResource" => self.state().untag_resource(&parse(input)?),
+            "ListTagsForResource" => self.state().list_tags(&parse(input)?),
             other => Err(SwfError::new(
                 ErrorKind::UnknownOperation,
                 format!("Unknown operation SimpleWorkflowService.{other}"),

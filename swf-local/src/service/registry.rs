@@ -9,7 +9,7 @@ use super::paging::page;
 use super::state::{ActivityTypeInfo, Domain, State, WorkflowTypeInfo};
 use crate::error::{ErrorKind, SwfError};
 use crate::limits;
-use crate::model::{TaskList, TypeId};
+use crate::model::{ChildPolicy, TaskList, TypeId};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -17,6 +17,8 @@ pub(crate) struct RegisterDomainRequest {
     pub name: String,
     pub description: Option<String>,
     pub workflow_execution_retention_period_in_days: String,
+    #[serde(default)]
+    pub tags: Vec<super::tags::ResourceTag>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,6 +63,8 @@ pub(crate) struct RegisterWorkflowTypeRequest {
     pub default_execution_start_to_close_timeout: Option<String>,
     pub default_task_list: Option<TaskList>,
     pub default_child_policy: Option<String>,
+    pub default_task_priority: Option<String>,
+    pub default_lambda_role: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,6 +72,13 @@ pub(crate) struct RegisterWorkflowTypeRequest {
 pub(crate) struct DescribeTypeRequest {
     pub domain: String,
     pub activity_type: TypeId,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WorkflowTypeRequest {
+    pub domain: String,
+    pub workflow_type: TypeId,
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,6 +101,30 @@ fn status(s: &str) -> Result<bool, SwfError> {
             "registrationStatus must be REGISTERED or DEPRECATED, got {other:?}"
         ))),
     }
+}
+
+fn status_name(deprecated: bool) -> &'static str {
+    if deprecated {
+        "DEPRECATED"
+    } else {
+        "REGISTERED"
+    }
+}
+
+/// Checks a child policy: `TERMINATE`, `REQUEST_CANCEL` or `ABANDON`.
+pub(crate) fn child_policy(field: &str, value: &str) -> Result<(), SwfError> {
+    ChildPolicy::parse(value).map(|_| ()).ok_or_else(|| {
+        SwfError::validation(format!(
+            "{field} must be TERMINATE, REQUEST_CANCEL or ABANDON, got {value:?}"
+        ))
+    })
+}
+
+fn unknown_type(kind: &str, id: &TypeId) -> SwfError {
+    SwfError::unknown(format!(
+        "Unknown type: {kind}=[name={}, version={}]",
+        id.name, id.version
+    ))
 }
 
 fn type_name(kind: &str, id: &TypeId) -> Result<(), SwfError> {
@@ -118,6 +153,7 @@ impl State {
         if self.domains.contains_key(&req.name) {
             return Err(SwfError::new(ErrorKind::DomainAlreadyExists, req.name));
         }
+        let tags = super::tags::merged(Vec::new(), req.tags)?;
         self.domains.insert(
             req.name.clone(),
             Domain {
@@ -126,6 +162,8 @@ impl State {
                 retention_days: req.workflow_execution_retention_period_in_days,
                 activity_types: BTreeMap::new(),
                 workflow_types: BTreeMap::new(),
+                deprecated: false,
+                tags,
             },
         );
         Ok(json!({}))
@@ -134,9 +172,9 @@ impl State {
     fn domain_info(d: &Domain) -> Value {
         json!({
             "name": d.name,
-            "status": "REGISTERED",
+            "status": status_name(d.deprecated),
             "description": d.description,
-            "arn": format!("arn:aws:swf:us-east-1:000000000000:/domain/{}", d.name),
+            "arn": super::tags::domain_arn(&d.name),
         })
     }
 
@@ -149,13 +187,14 @@ impl State {
     }
 
     pub(crate) fn list_domains(&self, req: &ListDomainsRequest) -> Result<Value, SwfError> {
-        let items: Vec<Value> = if status(&req.registration_status)? {
-            let mut names: Vec<&Domain> = self.domains.values().collect();
-            names.sort_by(|a, b| a.name.cmp(&b.name));
-            names.into_iter().map(Self::domain_info).collect()
-        } else {
-            Vec::new()
-        };
+        let registered = status(&req.registration_status)?;
+        let mut names: Vec<&Domain> = self
+            .domains
+            .values()
+            .filter(|d| d.deprecated != registered)
+            .collect();
+        names.sort_by(|a, b| a.name.cmp(&b.name));
+        let items: Vec<Value> = names.into_iter().map(Self::domain_info).collect();
         let (items, next) = page(
             items,
             req.next_page_token.as_deref(),
@@ -196,10 +235,7 @@ impl State {
             limits::trimmed_name("defaultTaskList.name", &list.name)?;
         }
         let created = self.now_epoch();
-        let domain = self
-            .domains
-            .get_mut(&req.domain)
-            .ok_or_else(|| SwfError::unknown(format!("Unknown domain: {}", req.domain)))?;
+        let domain = self.registered_domain_mut(&req.domain)?;
         if domain.activity_types.contains_key(&id) {
             return Err(SwfError::new(
                 ErrorKind::TypeAlreadyExists,
@@ -217,6 +253,7 @@ impl State {
                 default_schedule_to_start: req.default_task_schedule_to_start_timeout,
                 default_schedule_to_close: req.default_task_schedule_to_close_timeout,
                 default_priority: req.default_task_priority,
+                deprecated: None,
             },
         );
         Ok(json!({}))
@@ -225,9 +262,10 @@ impl State {
     fn activity_type_info(id: &TypeId, t: &ActivityTypeInfo) -> Value {
         json!({
             "activityType": id,
-            "status": "REGISTERED",
+            "status": status_name(t.deprecated.is_some()),
             "description": t.description,
             "creationDate": t.created,
+            "deprecationDate": t.deprecated,
         })
     }
 
@@ -260,16 +298,16 @@ impl State {
 
     pub(crate) fn list_activity_types(&self, req: &ListTypesRequest) -> Result<Value, SwfError> {
         let domain = self.domain(&req.domain)?;
-        let items: Vec<Value> = if status(&req.registration_status)? {
-            domain
-                .activity_types
-                .iter()
-                .filter(|(id, _)| req.name.as_ref().is_none_or(|n| *n == id.name))
-                .map(|(id, t)| Self::activity_type_info(id, t))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let registered = status(&req.registration_status)?;
+        let items: Vec<Value> = domain
+            .activity_types
+            .iter()
+            .filter(|(id, t)| {
+                req.name.as_ref().is_none_or(|n| *n == id.name)
+                    && t.deprecated.is_none() == registered
+            })
+            .map(|(id, t)| Self::activity_type_info(id, t))
+            .collect();
         let (items, next) = page(
             items,
             req.next_page_token.as_deref(),
@@ -301,10 +339,11 @@ impl State {
         if let Some(list) = &req.default_task_list {
             limits::trimmed_name("defaultTaskList.name", &list.name)?;
         }
-        let domain = self
-            .domains
-            .get_mut(&req.domain)
-            .ok_or_else(|| SwfError::unknown(format!("Unknown domain: {}", req.domain)))?;
+        if let Some(policy) = &req.default_child_policy {
+            child_policy("defaultChildPolicy", policy)?;
+        }
+        let created = self.now_epoch();
+        let domain = self.registered_domain_mut(&req.domain)?;
         if domain.workflow_types.contains_key(&id) {
             return Err(SwfError::new(
                 ErrorKind::TypeAlreadyExists,
@@ -314,6 +353,11 @@ impl State {
         domain.workflow_types.insert(
             id,
             WorkflowTypeInfo {
+                description: req.description,
+                created,
+                deprecated: None,
+                default_task_priority: req.default_task_priority,
+                default_lambda_role: req.default_lambda_role,
                 default_task_list: req.default_task_list,
                 default_task_start_to_close: req.default_task_start_to_close_timeout,
                 default_execution_start_to_close: req.default_execution_start_to_close_timeout,
@@ -321,5 +365,159 @@ impl State {
             },
         );
         Ok(json!({}))
+    }
+}
+
+impl State {
+    /// A domain that accepts new types and executions (registered, not deprecated).
+    pub(crate) fn registered_domain_mut(&mut self, name: &str) -> Result<&mut Domain, SwfError> {
+        match self.domains.get_mut(name) {
+            Some(d) if d.deprecated => Err(SwfError::unknown(format!(
+                "Domain {name} is deprecated: it takes no new types or executions until UndeprecateDomain"
+            ))),
+            Some(d) => Ok(d),
+            None => Err(SwfError::unknown(format!("Unknown domain: {name}"))),
+        }
+    }
+
+    pub(crate) fn deprecate_domain(
+        &mut self,
+        req: &NameRequest,
+        deprecate: bool,
+    ) -> Result<Value, SwfError> {
+        let domain = self
+            .domains
+            .get_mut(&req.name)
+            .ok_or_else(|| SwfError::unknown(format!("Unknown domain: {}", req.name)))?;
+        match (domain.deprecated, deprecate) {
+            (true, true) => Err(SwfError::new(ErrorKind::DomainDeprecated, req.name.clone())),
+            (false, false) => Err(SwfError::new(
+                ErrorKind::DomainAlreadyExists,
+                req.name.clone(),
+            )),
+            _ => {
+                domain.deprecated = deprecate;
+                Ok(json!({}))
+            }
+        }
+    }
+
+    pub(crate) fn deprecate_activity_type(
+        &mut self,
+        req: &DescribeTypeRequest,
+        deprecate: bool,
+    ) -> Result<Value, SwfError> {
+        let now = self.now_epoch();
+        let t = self
+            .domains
+            .get_mut(&req.domain)
+            .ok_or_else(|| SwfError::unknown(format!("Unknown domain: {}", req.domain)))?
+            .activity_types
+            .get_mut(&req.activity_type)
+            .ok_or_else(|| unknown_type("ActivityType", &req.activity_type))?;
+        set_deprecated(
+            &mut t.deprecated,
+            deprecate,
+            now,
+            "ActivityType",
+            &req.activity_type,
+        )
+    }
+
+    pub(crate) fn deprecate_workflow_type(
+        &mut self,
+        req: &WorkflowTypeRequest,
+        deprecate: bool,
+    ) -> Result<Value, SwfError> {
+        let now = self.now_epoch();
+        let t = self
+            .domains
+            .get_mut(&req.domain)
+            .ok_or_else(|| SwfError::unknown(format!("Unknown domain: {}", req.domain)))?
+            .workflow_types
+            .get_mut(&req.workflow_type)
+            .ok_or_else(|| unknown_type("WorkflowType", &req.workflow_type))?;
+        set_deprecated(
+            &mut t.deprecated,
+            deprecate,
+            now,
+            "WorkflowType",
+            &req.workflow_type,
+        )
+    }
+
+    fn workflow_type_info(id: &TypeId, t: &WorkflowTypeInfo) -> Value {
+        json!({
+            "workflowType": id,
+            "status": status_name(t.deprecated.is_some()),
+            "description": t.description,
+            "creationDate": t.created,
+            "deprecationDate": t.deprecated,
+        })
+    }
+
+    pub(crate) fn describe_workflow_type(
+        &self,
+        req: &WorkflowTypeRequest,
+    ) -> Result<Value, SwfError> {
+        let t = self
+            .domain(&req.domain)?
+            .workflow_types
+            .get(&req.workflow_type)
+            .ok_or_else(|| unknown_type("WorkflowType", &req.workflow_type))?;
+        Ok(json!({
+            "typeInfo": Self::workflow_type_info(&req.workflow_type, t),
+            "configuration": {
+                "defaultTaskStartToCloseTimeout": t.default_task_start_to_close,
+                "defaultExecutionStartToCloseTimeout": t.default_execution_start_to_close,
+                "defaultTaskList": t.default_task_list,
+                "defaultTaskPriority": t.default_task_priority,
+                "defaultChildPolicy": t.default_child_policy,
+                "defaultLambdaRole": t.default_lambda_role,
+            },
+        }))
+    }
+
+    pub(crate) fn list_workflow_types(&self, req: &ListTypesRequest) -> Result<Value, SwfError> {
+        let domain = self.domain(&req.domain)?;
+        let registered = status(&req.registration_status)?;
+        let items: Vec<Value> = domain
+            .workflow_types
+            .iter()
+            .filter(|(id, t)| {
+                req.name.as_ref().is_none_or(|n| *n == id.name)
+                    && t.deprecated.is_none() == registered
+            })
+            .map(|(id, t)| Self::workflow_type_info(id, t))
+            .collect();
+        let (items, next) = page(
+            items,
+            req.next_page_token.as_deref(),
+            req.maximum_page_size,
+            req.reverse_order,
+        )?;
+        Ok(json!({ "typeInfos": items, "nextPageToken": next }))
+    }
+}
+
+fn set_deprecated(
+    slot: &mut Option<f64>,
+    deprecate: bool,
+    now: f64,
+    kind: &str,
+    id: &TypeId,
+) -> Result<Value, SwfError> {
+    let named = format!("{kind}=[name={}, version={}]", id.name, id.version);
+    match (slot.is_some(), deprecate) {
+        (true, true) => Err(SwfError::new(ErrorKind::TypeDeprecated, named)),
+        (false, false) => Err(SwfError::new(ErrorKind::TypeAlreadyExists, named)),
+        (_, true) => {
+            *slot = Some(now);
+            Ok(json!({}))
+        }
+        (_, false) => {
+            *slot = None;
+            Ok(json!({}))
+        }
     }
 }

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use crate::error::SwfError;
 use crate::harness::{ActivityOutcome, ActivityShared};
 use crate::history::{self, EventAttributes, HistoryEvent};
-use crate::model::{ActivityTimeoutType, CloseStatus, TaskList, TypeId};
+use crate::model::{ActivityTimeoutType, CloseStatus, TaskList, TypeId, WorkflowExecution};
 use crate::timers::{Clock, TimerKey, TimerKind, TimerQueue};
 
 /// A registered domain with its types.
@@ -22,6 +22,9 @@ pub(crate) struct Domain {
     pub retention_days: String,
     pub activity_types: BTreeMap<TypeId, ActivityTypeInfo>,
     pub workflow_types: BTreeMap<TypeId, WorkflowTypeInfo>,
+    pub deprecated: bool,
+    /// Resource tags, in the order they were first set.
+    pub tags: Vec<(String, String)>,
 }
 
 /// A registered activity type and its defaults.
@@ -35,11 +38,19 @@ pub(crate) struct ActivityTypeInfo {
     pub default_schedule_to_start: Option<String>,
     pub default_schedule_to_close: Option<String>,
     pub default_priority: Option<String>,
+    /// When it was deprecated, while it is.
+    pub deprecated: Option<f64>,
 }
 
 /// A registered workflow type and its defaults.
 #[derive(Debug, Clone)]
 pub(crate) struct WorkflowTypeInfo {
+    pub description: Option<String>,
+    pub created: f64,
+    /// When it was deprecated, while it is.
+    pub deprecated: Option<f64>,
+    pub default_task_priority: Option<String>,
+    pub default_lambda_role: Option<String>,
     pub default_task_list: Option<TaskList>,
     pub default_task_start_to_close: Option<String>,
     pub default_execution_start_to_close: Option<String>,
@@ -99,6 +110,12 @@ pub(crate) struct Execution {
     pub execution_start_to_close: String,
     pub child_policy: String,
     pub tag_list: Vec<String>,
+    pub task_priority: Option<String>,
+    pub lambda_role: Option<String>,
+    /// The parent and its `StartChildWorkflowExecutionInitiated` event, for a child execution.
+    pub parent: Option<(WorkflowExecution, u64)>,
+    /// Open children by workflow id.
+    pub children: HashMap<String, ChildLink>,
     pub started_at: f64,
     pub closed: Option<(CloseStatus, f64)>,
     pub cancel_requested: bool,
@@ -127,6 +144,15 @@ impl Execution {
             .find(|a| a.activity_id == activity_id)
             .map(|a| a.scheduled_event_id)
     }
+}
+
+/// An open child execution, as its parent tracks it.
+#[derive(Debug, Clone)]
+pub(crate) struct ChildLink {
+    pub run_id: String,
+    pub workflow_type: TypeId,
+    pub initiated_event_id: u64,
+    pub started_event_id: u64,
 }
 
 /// What a task token stands for.
@@ -450,6 +476,7 @@ impl State {
         if !self.executions.get(run_id).is_some_and(Execution::is_open) {
             return;
         }
+        let closing = event.clone();
         self.record(run_id, event);
         let open: Vec<u64> = self
             .executions
@@ -492,6 +519,7 @@ impl State {
         if let Some(shared) = managed {
             shared.finish(ActivityOutcome::WorkflowClosed { status });
         }
+        self.after_close(run_id, &closing);
         self.closed.push_back(run_id.to_owned());
         while self.closed.len() > self.retain_closed {
             if let Some(old) = self.closed.pop_front() {
