@@ -29,6 +29,7 @@ use swf_activity::registration::register_domain;
 use swf_activity::testing::{ActivityEnvironment, Trigger};
 use swf_activity::worker::Worker;
 use swf_activity::{ActivityError, CancelReason, Progress, activity};
+use tracing_subscriber::prelude::*;
 
 const DOMAIN: &str = "cancellation-demo";
 const TASK_LIST: &str = "work";
@@ -189,6 +190,14 @@ fn answer(id: &str, reason: CancelReason) -> Result<(), ActivityError> {
 async fn main() -> Result<(), Box<dyn Error>> {
     // Quiet by default: the worker's warnings about answers refused for gone tasks are expected
     // here. RUST_LOG=warn (or info, debug) shows them.
+    // The AWS SDK logs the access key id at debug and every task token at trace: its crates
+    // and the HTTP stack under them stay at info, whatever RUST_LOG says.
+    let sdk_at_most_info = tracing_subscriber::filter::Targets::new()
+        .with_default(tracing_subscriber::filter::LevelFilter::TRACE)
+        .with_targets(
+            ["aws_", "hyper", "h2", "rustls", "tower"]
+                .map(|t| (t, tracing_subscriber::filter::LevelFilter::INFO)),
+        );
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::builder()
@@ -196,6 +205,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 .from_env_lossy(),
         )
         .with_writer(std::io::stderr)
+        .finish()
+        .with(sdk_at_most_info)
         .init();
     say("starting the local endpoint and a worker");
     let local = LocalSwf::builder()

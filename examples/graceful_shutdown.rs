@@ -25,6 +25,7 @@ use swf_activity::local::{ActivityHandle, ActivityOutcome, ActivitySpec, LocalSw
 use swf_activity::registration::register_domain;
 use swf_activity::worker::Worker;
 use swf_activity::{ActivityError, Progress, activity};
+use tracing_subscriber::prelude::*;
 
 const DOMAIN: &str = "shutdown-demo";
 const TASK_LIST: &str = "work";
@@ -81,6 +82,14 @@ async fn stubborn(millis: u64) -> String {
 async fn main() -> Result<(), Box<dyn Error>> {
     // Quiet by default: the worker's warning about the stubborn activity is expected here.
     // RUST_LOG=info (or debug) shows the worker's side of the timeline.
+    // The AWS SDK logs the access key id at debug and every task token at trace: its crates
+    // and the HTTP stack under them stay at info, whatever RUST_LOG says.
+    let sdk_at_most_info = tracing_subscriber::filter::Targets::new()
+        .with_default(tracing_subscriber::filter::LevelFilter::TRACE)
+        .with_targets(
+            ["aws_", "hyper", "h2", "rustls", "tower"]
+                .map(|t| (t, tracing_subscriber::filter::LevelFilter::INFO)),
+        );
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::builder()
@@ -88,6 +97,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 .from_env_lossy(),
         )
         .with_writer(std::io::stderr)
+        .finish()
+        .with(sdk_at_most_info)
         .init();
 
     // The endpoint holds an empty long poll 3 s (SWF: 60 s), to show the worker waiting for it.

@@ -18,6 +18,7 @@ use std::error::Error;
 use swf_activity::registration::register_domain;
 use swf_activity::worker::Worker;
 use swf_activity::{ActivityError, Progress, activity};
+use tracing_subscriber::prelude::*;
 
 /// Counts the words of a text, reporting every 10,000 lines.
 #[activity(
@@ -78,12 +79,22 @@ fn args() -> Result<Args, Box<dyn Error>> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     // Logs at info by default here: a long-running service wants to say what it does.
+    // The AWS SDK logs the access key id at debug and every task token at trace: its crates
+    // and the HTTP stack under them stay at info, whatever RUST_LOG says.
+    let sdk_at_most_info = tracing_subscriber::filter::Targets::new()
+        .with_default(tracing_subscriber::filter::LevelFilter::TRACE)
+        .with_targets(
+            ["aws_", "hyper", "h2", "rustls", "tower"]
+                .map(|t| (t, tracing_subscriber::filter::LevelFilter::INFO)),
+        );
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::builder()
                 .with_default_directive(tracing_subscriber::filter::LevelFilter::INFO.into())
                 .from_env_lossy(),
         )
+        .finish()
+        .with(sdk_at_most_info)
         .init();
     let args = args()?;
 

@@ -25,6 +25,7 @@ use swf_activity::local::{ActivityOutcome, ActivitySpec, LocalSwf};
 use swf_activity::registration::register_domain;
 use swf_activity::worker::Worker;
 use swf_activity::{ActivityError, Progress, activity};
+use tracing_subscriber::prelude::*;
 
 const DOMAIN: &str = "swf-activity-quickstart";
 const TASK_LIST: &str = "thumbnails";
@@ -155,6 +156,14 @@ fn mode_from_args() -> Result<Mode, Box<dyn Error>> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
+    // The AWS SDK logs the access key id at debug and every task token at trace: its crates
+    // and the HTTP stack under them stay at info, whatever RUST_LOG says.
+    let sdk_at_most_info = tracing_subscriber::filter::Targets::new()
+        .with_default(tracing_subscriber::filter::LevelFilter::TRACE)
+        .with_targets(
+            ["aws_", "hyper", "h2", "rustls", "tower"]
+                .map(|t| (t, tracing_subscriber::filter::LevelFilter::INFO)),
+        );
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::builder()
@@ -162,6 +171,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 .from_env_lossy(),
         )
         .with_writer(std::io::stderr)
+        .finish()
+        .with(sdk_at_most_info)
         .init();
     let started = Instant::now();
 

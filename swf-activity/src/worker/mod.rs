@@ -308,7 +308,8 @@ impl Worker {
     /// runtime) would then keep the runtime, and so the process, from ending: the signals are
     /// watched from a thread of the worker's own, and if the process still runs
     /// [`FORCED_EXIT_AFTER`] after the second signal, that thread ends it with
-    /// `std::process::exit(130)`.
+    /// `std::process::exit(130)`. After a shutdown begun by a signal, that thread keeps listening
+    /// once `run` has returned: a second signal then ends the process at once.
     pub async fn run(&self) -> Result<(), WorkerError> {
         let watcher =
             signals::SignalWatcher::start(self.shutdown_handle()).map_err(WorkerError::Signal)?;

@@ -51,7 +51,8 @@ impl SignalWatcher {
         }
     }
 
-    /// The run is over: stop watching, unless a second signal already set the exit timer.
+    /// The run is over: stop watching, unless a first signal came (then a second one still ends
+    /// the process) or a second one already set the exit timer.
     pub(crate) fn finish(mut self) {
         if let Some(done) = self.done.take() {
             let _ = done.send(());
@@ -81,7 +82,13 @@ async fn watch(
     tracing::info!("shutdown signal: finishing gracefully; send it again to stop at once");
     handle.shutdown();
     tokio::select! {
-        _ = &mut done => return,
+        _ = &mut done => {
+            // The run is over, yet something may keep the process alive (an activity blocking a
+            // runtime thread holds the runtime's shutdown): a second signal still ends it.
+            signals.next().await;
+            tracing::warn!("second shutdown signal after the worker stopped: exiting");
+            std::process::exit(130);
+        }
         () = signals.next() => {}
     }
     tracing::warn!("second shutdown signal: stopping at once");
