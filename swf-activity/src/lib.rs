@@ -135,10 +135,12 @@
 //! | values activities share: clients, pools | [`resources`], [`Resource`] |
 //! | scheduling activities and reading their outcomes, typed | [`decider`] |
 //! | unit tests without SWF | [`testing`] |
+//! | metrics for dashboards (feature `metrics`) | [`metrics`] |
 //! | an in-memory SWF endpoint (feature `local`) | `swf_activity::local`, the `swf-local` crate |
 //!
 //! The repository's examples (`cargo run --example quickstart`, `cancellation`,
-//! `graceful_shutdown`, `resumable`, `testing_activities`, `real_aws`) show each of these at work.
+//! `graceful_shutdown`, `resumable`, `testing_activities`, `metrics`, `real_aws`) show each of
+//! these at work.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 // Without `aws-sdk` there is no worker, and the parts of the engine, the resources and the
@@ -153,6 +155,7 @@ pub mod details;
 pub mod error;
 pub mod heartbeat;
 pub mod limits;
+pub mod metrics;
 #[cfg(feature = "aws-sdk")]
 mod names;
 pub mod outcome;

@@ -88,6 +88,12 @@ impl TokenBucket {
         self.tokens = self.tokens.min(1.0);
     }
 
+    /// The tokens held now.
+    pub(crate) fn tokens(&mut self, now: Instant) -> f64 {
+        self.refill(now);
+        self.tokens
+    }
+
     /// Half the burst: what sending for lost causes must leave in the bucket.
     pub(crate) fn reserve(&self) -> f64 {
         (self.capacity / 2.0).floor()

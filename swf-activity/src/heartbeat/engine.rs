@@ -8,7 +8,7 @@ use tokio::time::Instant;
 use super::HeartbeatConfig;
 use super::schedule::TaskSchedule;
 use super::scheduler::run;
-use super::signal::{EngineSignal, HeartbeatStats};
+use super::signal::{Counters, EngineSignal, HeartbeatStats};
 use super::state::Heart;
 use super::task::TaskHeartbeat;
 use super::transport::HeartbeatTransport;
@@ -241,5 +241,10 @@ impl HeartbeatEngine {
     /// What the engine did so far.
     pub fn stats(&self) -> HeartbeatStats {
         self.shared.signal.stats.snapshot()
+    }
+
+    /// The engine's counters, for the worker to label their metrics.
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.shared.signal.stats
     }
 }

@@ -75,6 +75,7 @@ pub(crate) async fn run(shared: Arc<EngineShared>) {
         scheduler.fire_timers(now);
         let token_at = scheduler.send_ready(now);
         scheduler.update_overload(now);
+        signal.stats.observe_budget(|| scheduler.bucket.tokens(now));
 
         let timer_at = scheduler.timers.peek().map(|Reverse((at, _))| *at);
         let next = match (timer_at, token_at) {

@@ -7,6 +7,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tokio::sync::{Notify, watch};
 
+use crate::activity::ActivityType;
+use crate::metrics::{EngineMetrics, WorkerLabels};
+use crate::progress::CancelReason;
+use crate::progress::state::EngineLink;
+use crate::task::ActivityTask;
+
 /// Counts of what the engine did, since it started.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HeartbeatStats {
@@ -28,7 +34,8 @@ pub struct HeartbeatStats {
     pub overloads: u64,
 }
 
-/// The engine's counters, updated without locks.
+/// The engine's counters, updated without locks. Each count is also recorded as a metric (see
+/// [`crate::metrics`]), so the metrics agree with [`HeartbeatStats`].
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     sent: AtomicU64,
@@ -38,36 +45,59 @@ pub(crate) struct Counters {
     failed: AtomicU64,
     heartbeat_timeouts: AtomicU64,
     overloads: AtomicU64,
+    metrics: EngineMetrics,
 }
 
 impl Counters {
+    /// Labels the metrics recorded from now on with the worker's domain and task list.
+    pub(crate) fn label_metrics(&self, labels: &WorkerLabels) {
+        self.metrics.label(labels);
+    }
+
     pub(crate) fn count_sent(&self, retry: bool) {
         self.sent.fetch_add(1, Ordering::Relaxed);
         if retry {
             self.retried.fetch_add(1, Ordering::Relaxed);
         }
+        self.metrics.sent(retry);
     }
 
     pub(crate) fn count_coalesced(&self, reports: u64) {
         if reports > 0 {
             self.coalesced.fetch_add(reports, Ordering::Relaxed);
+            self.metrics.coalesced(reports);
         }
     }
 
     pub(crate) fn count_heartbeat_timeout(&self) {
         self.heartbeat_timeouts.fetch_add(1, Ordering::Relaxed);
+        self.metrics.heartbeat_timeout();
     }
 
     pub(crate) fn count_overload(&self) {
         self.overloads.fetch_add(1, Ordering::Relaxed);
+        self.metrics.overload();
     }
 
     pub(crate) fn count_throttled(&self) {
         self.throttled.fetch_add(1, Ordering::Relaxed);
+        self.metrics.throttled();
     }
 
     pub(crate) fn count_failed(&self) {
         self.failed.fetch_add(1, Ordering::Relaxed);
+        self.metrics.failed();
+    }
+
+    /// A task was cancelled (only a metric: `cancel_reason` tells each task's).
+    fn count_cancelled(&self, reason: CancelReason, activity_type: Option<&ActivityType>) {
+        self.metrics.cancelled(reason, activity_type);
+    }
+
+    /// Records what the heartbeat budget holds now (only a metric); `tokens` is called only when
+    /// metrics are recorded.
+    pub(crate) fn observe_budget(&self, tokens: impl FnOnce() -> f64) {
+        self.metrics.budget_tokens(tokens);
     }
 
     pub(crate) fn snapshot(&self) -> HeartbeatStats {
@@ -147,5 +177,20 @@ impl EngineSignal {
             &mut *self.dirty.lock().unwrap_or_else(PoisonError::into_inner),
             into,
         );
+    }
+}
+
+impl EngineSignal {
+    /// Counts the cancellation of `task` on the engine `link` leads to, if it has one.
+    pub(crate) fn count_cancelled(
+        link: Option<&EngineLink>,
+        task: Option<&ActivityTask>,
+        reason: CancelReason,
+    ) {
+        if let Some(link) = link {
+            link.signal
+                .stats
+                .count_cancelled(reason, task.map(|task| &task.activity_type));
+        }
     }
 }

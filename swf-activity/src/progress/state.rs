@@ -86,6 +86,7 @@ impl TaskState {
             // Published before the wake-ups below, so every woken waiter sees it.
             self.cancelled.store(true, Ordering::Release);
         }
+        EngineSignal::count_cancelled(self.link.as_ref(), self.task.as_ref(), reason);
         tracing::debug!(
             task = %self.fingerprint(),
             reason = ?reason,

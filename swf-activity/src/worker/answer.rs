@@ -10,6 +10,7 @@ use tokio::time::Instant;
 
 use crate::backoff::Backoff;
 use crate::heartbeat::TaskHeartbeat;
+use crate::metrics::{self, TaskLabels};
 use crate::sdk_errors::{ErrorClass, ModeledFaults, classify, describe, may_have_been_applied};
 use crate::task::token_fingerprint;
 
@@ -46,6 +47,7 @@ pub(crate) async fn deliver(
     answer: &Answer,
     heartbeat: &TaskHeartbeat,
     mut forced: watch::Receiver<bool>,
+    labels: &TaskLabels,
 ) -> Delivery {
     let mut backoff = Backoff::new(ANSWER_BACKOFF_BASE, ANSWER_BACKOFF_CAP);
     let mut maybe_applied = false;
@@ -53,6 +55,7 @@ pub(crate) async fn deliver(
     let mut last_attempt = *forced.borrow();
     for attempt in 1_u32.. {
         heartbeat.answering(true);
+        metrics::answer_attempted(labels, attempt);
         let attempted =
             tokio::time::timeout(ANSWER_ATTEMPT_TIMEOUT, send(client, task_token, answer)).await;
         let failure = match attempted {

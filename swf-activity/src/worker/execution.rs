@@ -12,10 +12,10 @@ use super::WorkerShared;
 use super::answer::{Answer, Delivery, deliver};
 use super::config::{TimeoutSource, WorkerConfig};
 use super::history::scheduled_timeouts;
-use super::stats::TaskCounters;
 use crate::activity::{Activity, ActivityType, HeartbeatMode};
 use crate::error::ActivityError;
 use crate::heartbeat::{HeartbeatEngine, Rescheduler, TaskHeartbeat};
+use crate::metrics::{self, ShutdownStop, Stopwatch, TaskLabels};
 use crate::progress::CancelReason;
 use crate::registration::RegisteredTimeouts;
 use crate::task::ActivityTask;
@@ -39,6 +39,7 @@ pub(crate) fn spawn(
         run_id = %task.run_id,
         token = %task.token_fingerprint(),
     );
+    metrics::slot_taken(&shared.metric_labels);
     // Started before the poller polls again, so it sees this task's heartbeat needs.
     let activity = shared.activities.get(&task.activity_type).cloned();
     let mode = activity
@@ -55,6 +56,7 @@ pub(crate) fn spawn(
         async move {
             run(&shared, activity, heartbeat, input, mode).await;
             drop(permit);
+            metrics::slot_released(&shared.metric_labels);
         }
         .instrument(span),
     );
@@ -87,11 +89,14 @@ async fn run(
     input: Option<String>,
     mode: HeartbeatMode,
 ) {
-    TaskCounters::bump(&shared.counters.started);
-    tracing::debug!("task started");
+    // Always there: the engine keeps every worker task in its heartbeat state.
     let Some(task) = heartbeat.task() else {
         return;
     };
+    let labels = TaskLabels::new(&shared.metric_labels, &task.activity_type);
+    let stopwatch = Stopwatch::start();
+    shared.counters.count_started(&labels);
+    tracing::debug!("task started");
     if shared.config.timeout_source == TimeoutSource::ScheduledEvent {
         // Read while the activity already runs and heartbeats: SWF's clocks do not wait.
         tokio::spawn(
@@ -108,13 +113,13 @@ async fn run(
         Some(activity) => match execute(shared, activity, &heartbeat, input).await {
             Some(answer) => answer,
             None => {
-                TaskCounters::bump(&shared.counters.abandoned);
+                shared.counters.count_abandoned(&labels);
                 return;
             }
         },
         None => unknown_type(shared, &task.activity_type),
     };
-    let counters = &shared.counters;
+    metrics::task_ran(&labels, stopwatch);
     let forced = shared.shutdown.subscribe_forced();
     let delivery = deliver(
         &shared.task_client,
@@ -122,26 +127,13 @@ async fn run(
         &answer,
         &heartbeat,
         forced,
+        &labels,
     )
     .await;
     heartbeat.finish();
-    match delivery {
-        Delivery::Delivered {
-            after_lost_response,
-        } => {
-            let counter = match &answer {
-                Answer::Completed { .. } => &counters.completed,
-                Answer::Failed { .. } => &counters.failed,
-                Answer::Canceled { .. } => &counters.canceled,
-            };
-            TaskCounters::bump(counter);
-            if after_lost_response {
-                TaskCounters::bump(&counters.after_lost_response);
-            }
-            tracing::info!(answer = answer.kind(), "task answered");
-        }
-        Delivery::TaskGone => TaskCounters::bump(&counters.answered_after_gone),
-        Delivery::Undelivered => TaskCounters::bump(&counters.undelivered),
+    shared.counters.count_answer(&labels, &answer, &delivery);
+    if matches!(delivery, Delivery::Delivered { .. }) {
+        tracing::info!(answer = answer.kind(), "task answered");
     }
 }
 
@@ -248,6 +240,7 @@ async fn execute(
             Answer::failed(&format!("activity panicked: {message}"), None)
         }
         Ran::Forced => {
+            metrics::shutdown_stopped(&shared.metric_labels, &*activity, ShutdownStop::Forced);
             tracing::warn!("forced shutdown: activity stopped; answering failed");
             Answer::failed(
                 "worker shut down",
@@ -255,6 +248,7 @@ async fn execute(
             )
         }
         Ran::Abandoned => {
+            metrics::shutdown_stopped(&shared.metric_labels, &*activity, ShutdownStop::Grace);
             tracing::warn!("activity did not stop within the shutdown graces; answering failed");
             Answer::failed(
                 "worker shut down",

@@ -47,7 +47,8 @@
 //!
 //! Each task runs in a `tracing` span `activity_task` with the activity's name, version, activity
 //! id, workflow id and run id; task tokens are only ever logged as a short fingerprint.
-//! [`Worker::stats`] gives counters.
+//! [`Worker::stats`] gives counters; with the `metrics` feature they, and more, are recorded
+//! through the `metrics` facade (see [`crate::metrics`]).
 
 mod answer;
 mod builder;
@@ -81,6 +82,7 @@ pub use stats::WorkerStats;
 
 use crate::activity::{Activity, ActivityType, HeartbeatMode};
 use crate::heartbeat::{HeartbeatEngine, HeartbeatTransport, TaskSchedule};
+use crate::metrics::WorkerLabels;
 use crate::registration::RegisteredTimeouts;
 use config::WorkerConfig;
 use stats::TaskCounters;
@@ -128,6 +130,8 @@ pub(crate) struct WorkerShared {
     pub(crate) config: WorkerConfig,
     pub(crate) activities: HashMap<ActivityType, Arc<dyn Activity>>,
     pub(crate) counters: TaskCounters,
+    /// The `domain` and `task_list` labels of the worker's metrics.
+    pub(crate) metric_labels: WorkerLabels,
     pub(crate) shutdown: ShutdownHandle,
     engine_placement: EnginePlacement,
     engine: std::sync::Mutex<Option<HeartbeatEngine>>,
@@ -225,6 +229,7 @@ impl Worker {
             shared: Arc::new(WorkerShared {
                 client,
                 task_client,
+                metric_labels: WorkerLabels::new(&config.domain, &config.task_list),
                 config,
                 activities,
                 counters: TaskCounters::default(),
@@ -343,6 +348,7 @@ impl Worker {
                 HeartbeatEngine::on_current_runtime(transport, shared.config.heartbeat.clone())
             }
         };
+        engine.counters().label_metrics(&shared.metric_labels);
         if let Ok(mut slot) = shared.engine.lock() {
             *slot = Some(engine.clone());
         }
@@ -357,6 +363,10 @@ impl Worker {
             "worker started"
         );
 
+        crate::metrics::worker_started(
+            &shared.metric_labels,
+            shared.config.max_concurrent_activities,
+        );
         let slots = Arc::new(Semaphore::new(shared.config.max_concurrent_activities));
         let work = poller::run_pollers(Arc::clone(shared), engine, Arc::clone(&slots));
         tokio::pin!(work);

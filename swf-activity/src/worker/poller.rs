@@ -15,6 +15,7 @@ use super::error::WorkerError;
 use super::execution;
 use crate::backoff::Backoff;
 use crate::heartbeat::HeartbeatEngine;
+use crate::metrics::{self, PollResult, Stopwatch};
 use crate::sdk_errors::{ErrorClass, classify, describe};
 
 /// Poll errors back off from this delay (one failed poll costs its poller little)...
@@ -95,6 +96,7 @@ async fn poll_loop(
         }
         // Never abandoned once started, unless the shutdown is forced: a task it returns must
         // run and be answered.
+        let stopwatch = Stopwatch::start();
         let polled = tokio::select! {
             polled = poll_once(&shared) => polled.map(|output| output.map(|output| (output, Instant::now()))),
             _ = forced.wait_for(|forced| *forced) => {
@@ -102,6 +104,7 @@ async fn poll_loop(
                 return Ok(());
             }
         };
+        metrics::poll_returned(&shared.metric_labels, stopwatch, PollResult::of(&polled));
         match polled {
             Ok(Some((output, polled_at))) => {
                 backoff.reset();

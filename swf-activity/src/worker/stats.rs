@@ -2,7 +2,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::answer::{Answer, Delivery};
 use crate::heartbeat::HeartbeatStats;
+use crate::metrics::{self, AnswerResult, TaskLabels};
 
 /// A snapshot of what a worker has done since it was built.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -42,6 +44,8 @@ pub struct WorkerStats {
     pub heartbeat_overloads: u64,
 }
 
+/// The worker's task counters. Each count is also recorded as a metric (see [`crate::metrics`]),
+/// so the metrics agree with [`WorkerStats`].
 #[derive(Debug, Default)]
 pub(crate) struct TaskCounters {
     pub(crate) started: AtomicU64,
@@ -57,6 +61,44 @@ pub(crate) struct TaskCounters {
 impl TaskCounters {
     pub(crate) fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A task started.
+    pub(crate) fn count_started(&self, labels: &TaskLabels) {
+        Self::bump(&self.started);
+        metrics::task_started(labels);
+    }
+
+    /// What became of a task's answer.
+    pub(crate) fn count_answer(&self, labels: &TaskLabels, answer: &Answer, delivery: &Delivery) {
+        let (counter, result) = match (delivery, answer) {
+            (Delivery::Delivered { .. }, Answer::Completed { .. }) => {
+                (&self.completed, AnswerResult::Completed)
+            }
+            (Delivery::Delivered { .. }, Answer::Failed { .. }) => {
+                (&self.failed, AnswerResult::Failed)
+            }
+            (Delivery::Delivered { .. }, Answer::Canceled { .. }) => {
+                (&self.canceled, AnswerResult::Canceled)
+            }
+            (Delivery::TaskGone, _) => (&self.answered_after_gone, AnswerResult::TaskGone),
+            (Delivery::Undelivered, _) => (&self.undelivered, AnswerResult::Undelivered),
+        };
+        Self::bump(counter);
+        metrics::task_answered(labels, result);
+        if let Delivery::Delivered {
+            after_lost_response: true,
+        } = delivery
+        {
+            Self::bump(&self.after_lost_response);
+            metrics::answer_after_lost_response(labels);
+        }
+    }
+
+    /// A task's activity was dropped unanswered: SWF no longer accepted an answer.
+    pub(crate) fn count_abandoned(&self, labels: &TaskLabels) {
+        Self::bump(&self.abandoned);
+        metrics::task_abandoned(labels);
     }
 
     pub(crate) fn snapshot(&self, heartbeats: HeartbeatStats) -> WorkerStats {
