@@ -115,8 +115,10 @@
 //!     mode: HeartbeatMode::Auto,
 //! });
 //! let progress = heartbeat.progress();
-//! progress.report("starting").unwrap();
-//! let reason = progress.cancelled().await;
+//! progress.report("starting").unwrap(); // the first report goes out at once
+//! let reason = tokio::time::timeout(Duration::from_secs(10), progress.cancelled())
+//!     .await
+//!     .expect("the first heartbeat's answer cancels the task");
 //! assert_eq!(reason, swf_activity::progress::CancelReason::Requested);
 //! heartbeat.finish();
 //! # });
