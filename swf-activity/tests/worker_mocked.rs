@@ -459,8 +459,8 @@ async fn poll_errors_back_off_then_polling_goes_on() {
     run_until_answered(&worker, move || !completed.all().is_empty())
         .await
         .unwrap();
-    // Three failures back off at least 25 + 50 + 100 ms (the lower halves of their jitter).
-    assert!(started.elapsed() >= Duration::from_millis(175));
+    // Three failures back off at least 2.5 + 5 + 10 ms (the lower halves of their jitter).
+    assert!(started.elapsed() >= Duration::from_micros(17_500));
     assert_eq!(answers.completed.all().len(), 1);
 }
 

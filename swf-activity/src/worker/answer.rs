@@ -32,7 +32,7 @@ pub(crate) enum Delivery {
 /// How long one answer attempt may take before it is abandoned and retried.
 pub const ANSWER_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Retries of a failed answer back off from this delay...
-const ANSWER_BACKOFF_BASE: Duration = Duration::from_millis(100);
+const ANSWER_BACKOFF_BASE: Duration = Duration::from_millis(20);
 /// ...up to this one.
 const ANSWER_BACKOFF_CAP: Duration = Duration::from_secs(5);
 

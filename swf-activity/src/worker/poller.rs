@@ -18,8 +18,9 @@ use crate::heartbeat::HeartbeatEngine;
 use crate::metrics::{self, PollResult, Stopwatch};
 use crate::sdk_errors::{ErrorClass, classify, describe};
 
-/// Poll errors back off from this delay (one failed poll costs its poller little)...
-const POLL_BACKOFF_BASE: Duration = Duration::from_millis(50);
+/// Poll errors back off from this delay: a poller is the worker's intake, so one failed poll is
+/// retried almost at once, and repeated failures back off exponentially...
+const POLL_BACKOFF_BASE: Duration = Duration::from_millis(5);
 /// ...up to this one (an endpoint back from an outage is polled again within it).
 const POLL_BACKOFF_CAP: Duration = Duration::from_secs(5);
 
