@@ -6,57 +6,17 @@
 //! UnknownResourceFault for a heartbeat or answer on a timed-out or failed task, and no
 //! cancellation support (the cancellation scenario is skipped there).
 
+mod targets;
+
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_credential_types::Credentials;
-use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_sdk_swf::Client;
 use aws_sdk_swf::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_swf::types::{
     ActivityType, CompleteWorkflowExecutionDecisionAttributes, Decision, DecisionType, EventType,
     HistoryEvent, RequestCancelActivityTaskDecisionAttributes,
-    ScheduleActivityTaskDecisionAttributes, TaskList, WorkflowExecution, WorkflowType,
+    ScheduleActivityTaskDecisionAttributes, WorkflowExecution, WorkflowType,
 };
-use aws_types::SdkConfig;
-use aws_types::region::Region;
-use swf_local::LocalSwf;
-
-const MOTO_ENV: &str = "SWF_CONFORMANCE_MOTO_URL";
-
-struct Target {
-    name: &'static str,
-    swf: Client,
-    domain: String,
-}
-
-impl Target {
-    fn is_moto(&self) -> bool {
-        self.name == "moto"
-    }
-}
-
-fn client(url: &str) -> Client {
-    let config = SdkConfig::builder()
-        .region(Region::new("us-east-1"))
-        .endpoint_url(url)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "conformance",
-        )))
-        .retry_config(RetryConfig::disabled())
-        .behavior_version(BehaviorVersion::latest())
-        .build();
-    Client::new(&config)
-}
-
-fn list(name: &str) -> TaskList {
-    TaskList::builder().name(name).build().expect("task list")
-}
+use targets::{Target, history, list};
 
 fn activity_type() -> ActivityType {
     ActivityType::builder()
@@ -307,18 +267,6 @@ async fn poll_activity(
         }
     }
     panic!("[{}] no activity task within 5 polls", t.name)
-}
-
-async fn history(t: &Target, execution: &WorkflowExecution) -> Vec<HistoryEvent> {
-    t.swf
-        .get_workflow_execution_history()
-        .domain(&t.domain)
-        .execution(execution.clone())
-        .send()
-        .await
-        .expect("history")
-        .events()
-        .to_vec()
 }
 
 fn types(events: &[HistoryEvent]) -> Vec<EventType> {
@@ -641,37 +589,15 @@ async fn run_suite(t: &Target) {
     println!("[{}] conformance suite passed", t.name);
 }
 
-fn unique_domain() -> String {
-    format!("conformance-{:08x}", fastrand::u32(..))
-}
-
 #[tokio::test]
 async fn conformance_swf_local() {
-    let local = LocalSwf::builder()
-        .poll_timeout(Duration::from_secs(1))
-        .start()
-        .await
-        .expect("start swf-local");
-    let target = Target {
-        name: "swf-local",
-        swf: client(local.url()),
-        domain: unique_domain(),
-    };
+    let (_local, target) = Target::swf_local("conformance").await;
     run_suite(&target).await;
 }
 
 #[tokio::test]
 async fn conformance_moto() {
-    let Ok(url) = std::env::var(MOTO_ENV) else {
-        println!(
-            "moto not configured: set {MOTO_ENV}=http://127.0.0.1:PORT (see .ci/conformance) to also run the suite against moto server"
-        );
-        return;
-    };
-    let target = Target {
-        name: "moto",
-        swf: client(&url),
-        domain: unique_domain(),
-    };
-    run_suite(&target).await;
+    if let Some(target) = Target::moto("conformance") {
+        run_suite(&target).await;
+    }
 }

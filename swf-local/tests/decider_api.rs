@@ -5,13 +5,10 @@
 //! `.ci/conformance`), the subset moto implements against moto server. Where moto departs from
 //! SWF on that subset the test says so and checks what moto does answer.
 
+mod targets;
+
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_credential_types::Credentials;
-use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_sdk_swf::Client;
 use aws_sdk_swf::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_swf::operation::poll_for_decision_task::PollForDecisionTaskOutput;
 use aws_sdk_swf::primitives::DateTime;
@@ -23,46 +20,10 @@ use aws_sdk_swf::types::{
     RequestCancelExternalWorkflowExecutionDecisionAttributes, ResourceTag,
     ScheduleLambdaFunctionDecisionAttributes, SignalExternalWorkflowExecutionDecisionAttributes,
     StartChildWorkflowExecutionDecisionAttributes, StartTimerDecisionAttributes, TagFilter,
-    TaskList, WorkflowExecution, WorkflowExecutionFilter, WorkflowType,
+    WorkflowExecution, WorkflowExecutionFilter, WorkflowType,
 };
-use aws_types::SdkConfig;
-use aws_types::region::Region;
 use swf_local::LocalSwf;
-
-const MOTO_ENV: &str = "SWF_CONFORMANCE_MOTO_URL";
-
-struct Target {
-    name: &'static str,
-    swf: Client,
-    domain: String,
-}
-
-impl Target {
-    fn is_moto(&self) -> bool {
-        self.name == "moto"
-    }
-}
-
-fn client(url: &str) -> Client {
-    let config = SdkConfig::builder()
-        .region(Region::new("us-east-1"))
-        .endpoint_url(url)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "decider-api",
-        )))
-        .retry_config(RetryConfig::disabled())
-        .behavior_version(BehaviorVersion::latest())
-        .build();
-    Client::new(&config)
-}
-
-fn list(name: &str) -> TaskList {
-    TaskList::builder().name(name).build().expect("task list")
-}
+use targets::{Target, client, history, list};
 
 fn wf_type(name: &str) -> WorkflowType {
     WorkflowType::builder()
@@ -179,18 +140,6 @@ async fn decide(t: &Target, task_list: &str, decisions: Vec<Decision>) -> Vec<Hi
     let task = poll(t, task_list).await;
     respond(t, &task, decisions).await;
     task.events().to_vec()
-}
-
-async fn history(t: &Target, execution: &WorkflowExecution) -> Vec<HistoryEvent> {
-    t.swf
-        .get_workflow_execution_history()
-        .domain(&t.domain)
-        .execution(execution.clone())
-        .send()
-        .await
-        .expect("history")
-        .events()
-        .to_vec()
 }
 
 fn find(events: &[HistoryEvent], kind: EventType) -> &HistoryEvent {
@@ -1218,22 +1167,9 @@ async fn run_suite(t: &Target) {
     println!("[{}] decider scenarios passed", t.name);
 }
 
-fn unique_domain() -> String {
-    format!("decider-{:08x}", fastrand::u32(..))
-}
-
 #[tokio::test]
 async fn decider_api_swf_local() {
-    let local = LocalSwf::builder()
-        .poll_timeout(Duration::from_secs(1))
-        .start()
-        .await
-        .expect("start swf-local");
-    let target = Target {
-        name: "swf-local",
-        swf: client(local.url()),
-        domain: unique_domain(),
-    };
+    let (_local, target) = Target::swf_local("decider").await;
     tokio::time::timeout(Duration::from_secs(120), run_suite(&target))
         .await
         .expect("the scenarios finish within 120 s");
@@ -1241,18 +1177,11 @@ async fn decider_api_swf_local() {
 
 #[tokio::test]
 async fn decider_api_moto() {
-    let Ok(url) = std::env::var(MOTO_ENV) else {
-        println!("moto not configured: set {MOTO_ENV}=http://127.0.0.1:PORT (see .ci/conformance)");
-        return;
-    };
-    let target = Target {
-        name: "moto",
-        swf: client(&url),
-        domain: unique_domain(),
-    };
-    tokio::time::timeout(Duration::from_secs(120), run_suite(&target))
-        .await
-        .expect("the scenarios finish within 120 s");
+    if let Some(target) = Target::moto("decider") {
+        tokio::time::timeout(Duration::from_secs(120), run_suite(&target))
+            .await
+            .expect("the scenarios finish within 120 s");
+    }
 }
 
 #[tokio::test]
