@@ -247,6 +247,14 @@ async fn run_until_answered(
     result
 }
 
+/// Runs `worker` as [`run_until_answered`] does, expecting a clean stop, and says how long (in
+/// paused time) it took.
+async fn time_until_answered(worker: &Worker, answered: impl Fn() -> bool) -> Duration {
+    let started = tokio::time::Instant::now();
+    run_until_answered(worker, answered).await.unwrap();
+    started.elapsed()
+}
+
 #[tokio::test(start_paused = true)]
 async fn completes_with_the_activity_result() {
     let answers = answers();
@@ -454,13 +462,10 @@ async fn poll_errors_back_off_then_polling_goes_on() {
         .activity(echo())
         .build()
         .unwrap();
-    let started = tokio::time::Instant::now();
     let completed = answers.completed.clone();
-    run_until_answered(&worker, move || !completed.all().is_empty())
-        .await
-        .unwrap();
+    let elapsed = time_until_answered(&worker, move || !completed.all().is_empty()).await;
     // Three failures back off at least 2.5 + 5 + 10 ms (the lower halves of their jitter).
-    assert!(started.elapsed() >= Duration::from_micros(17_500));
+    assert!(elapsed >= Duration::from_micros(17_500));
     assert_eq!(answers.completed.all().len(), 1);
 }
 
@@ -778,17 +783,10 @@ async fn an_answer_is_retried_for_as_long_as_it_takes_while_heartbeats_keep_the_
         .build();
     let heartbeats = heartbeats_accepted();
     let worker = worker(client(&[&polls, &completed, &heartbeats]), vec![echo()]);
-    let started = tokio::time::Instant::now();
     let w = &worker;
-    run_until_answered(&worker, move || w.stats().tasks_completed == 1)
-        .await
-        .unwrap();
+    let elapsed = time_until_answered(&worker, move || w.stats().tasks_completed == 1).await;
     assert_eq!(completed.num_calls(), 26);
-    assert!(
-        started.elapsed() > Duration::from_secs(60),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(elapsed > Duration::from_secs(60), "{elapsed:?}");
     assert!(heartbeats.num_calls() >= 1, "keep-alives while waiting");
     let stats = worker.stats();
     assert_eq!((stats.tasks_completed, stats.answers_undelivered), (1, 0));
@@ -806,12 +804,8 @@ async fn an_answer_is_given_up_once_the_task_can_no_longer_take_it() {
     // Start-to-close 30 s, no heartbeat timeout: SWF takes no answer after 30 s (+ 2 s margin).
     let short = timed_activity("Short", None, 30, |_, _| Box::pin(async { Ok(None) }));
     let worker = worker(client(&[&polls, &completed, &heartbeats]), vec![short]);
-    let started = tokio::time::Instant::now();
     let w = &worker;
-    run_until_answered(&worker, move || w.stats().answers_undelivered == 1)
-        .await
-        .unwrap();
-    let elapsed = started.elapsed();
+    let elapsed = time_until_answered(&worker, move || w.stats().answers_undelivered == 1).await;
     assert!(
         elapsed >= Duration::from_secs(32) && elapsed < Duration::from_secs(33),
         "{elapsed:?}"
@@ -873,12 +867,8 @@ async fn an_activity_ignoring_a_timed_out_task_is_dropped_and_its_slot_freed() {
         .activity(echo())
         .build()
         .unwrap();
-    let started = tokio::time::Instant::now();
     let completed = answers.completed.clone();
-    run_until_answered(&worker, move || !completed.all().is_empty())
-        .await
-        .unwrap();
-    let elapsed = started.elapsed();
+    let elapsed = time_until_answered(&worker, move || !completed.all().is_empty()).await;
     assert!(
         elapsed >= Duration::from_secs(72) && elapsed < Duration::from_secs(75),
         "{elapsed:?}"
@@ -914,13 +904,9 @@ async fn a_lost_task_is_dropped_after_the_abandon_grace() {
         .activity(reporting_stubborn)
         .build()
         .unwrap();
-    let started = tokio::time::Instant::now();
     let w = &worker;
-    run_until_answered(&worker, move || w.stats().tasks_abandoned == 1)
-        .await
-        .unwrap();
+    let elapsed = time_until_answered(&worker, move || w.stats().tasks_abandoned == 1).await;
     // The first report's heartbeat finds the task gone at once; 3 s later it is dropped.
-    let elapsed = started.elapsed();
     assert!(
         elapsed >= Duration::from_secs(3) && elapsed < Duration::from_secs(4),
         "{elapsed:?}"
