@@ -2,6 +2,8 @@
 //! they are sent, accepted by the endpoint; and outcomes read from the histories swf-local
 //! records.
 
+mod support;
+
 use std::time::Duration;
 
 use aws_sdk_swf::types::{
@@ -13,7 +15,6 @@ use swf_activity::decider::{
     ActivityHistory, DecisionError, Outcome, OutcomeError, ScheduleActivity, request_cancel,
 };
 use swf_activity::local::{ActivityHandle, ActivitySpec, LocalSwf};
-use swf_activity::registration::register_domain;
 use swf_activity::worker::Worker;
 use swf_activity::{ActivityError, Progress, Timeout, activity};
 
@@ -247,16 +248,11 @@ fn what_swf_would_refuse_is_refused_before_sending() {
 }
 
 async fn endpoint() -> LocalSwf {
-    let local = LocalSwf::builder()
-        .poll_timeout(Duration::from_secs(1))
-        .start()
-        .await
-        .expect("the local endpoint starts");
-    let client = aws_sdk_swf::Client::new(local.sdk_config());
-    register_domain(&client, DOMAIN, 1)
-        .await
-        .expect("domain registers");
-    local
+    support::endpoint_with_domain(
+        LocalSwf::builder().poll_timeout(Duration::from_secs(1)),
+        DOMAIN,
+    )
+    .await
 }
 
 fn worker(local: &LocalSwf) -> Worker {

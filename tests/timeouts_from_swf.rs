@@ -2,11 +2,12 @@
 //! type was registered with (not the ones the code declares), and the scheduled event, whose
 //! reading does not hold the first heartbeat back.
 
+mod support;
+
 use std::time::Duration;
 
 use swf_activity::local::LocalSwf;
 use swf_activity::local::{ActivityHandle, ActivityOutcome, ActivitySpec, FaultConfig, FaultRule};
-use swf_activity::registration::register_domain;
 use swf_activity::worker::{TimeoutSource, Worker};
 use swf_activity::{ActivityError, Progress, activity};
 
@@ -49,12 +50,7 @@ async fn endpoint(faults: Option<FaultConfig>) -> LocalSwf {
     if let Some(faults) = faults {
         builder = builder.faults(faults);
     }
-    let local = builder.start().await.expect("the local endpoint starts");
-    let client = aws_sdk_swf::Client::new(local.sdk_config());
-    register_domain(&client, DOMAIN, 1)
-        .await
-        .expect("domain registers");
-    local
+    support::endpoint_with_domain(builder, DOMAIN).await
 }
 
 /// Registers `name` version 1 as another deployment did: with these defaults (seconds, or

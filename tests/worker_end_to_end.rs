@@ -1,11 +1,12 @@
 //! The worker end to end against the in-process SWF endpoint: real HTTP, real long polls,
 //! heartbeats, cancellation and shutdown.
 
+mod support;
+
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use swf_activity::local::{ActivityHandle, ActivityOutcome, ActivitySpec, LocalSwf};
-use swf_activity::registration::register_domain;
 use swf_activity::worker::{TimeoutSource, Worker, WorkerBuilder, WorkerStats};
 use swf_activity::{ActivityError, CancelReason, Progress, Timeout, activity};
 
@@ -77,16 +78,7 @@ async fn nap(millis: u64) -> u64 {
 }
 
 async fn endpoint(poll_timeout: Duration) -> LocalSwf {
-    let local = LocalSwf::builder()
-        .poll_timeout(poll_timeout)
-        .start()
-        .await
-        .expect("the local endpoint starts");
-    let client = aws_sdk_swf::Client::new(local.sdk_config());
-    register_domain(&client, DOMAIN, 1)
-        .await
-        .expect("domain registers");
-    local
+    support::endpoint_with_domain(LocalSwf::builder().poll_timeout(poll_timeout), DOMAIN).await
 }
 
 fn worker(local: &LocalSwf) -> Worker {
