@@ -150,6 +150,7 @@
 pub mod activity;
 #[cfg(feature = "aws-sdk")]
 mod backoff;
+pub mod codec;
 pub mod decider;
 pub mod details;
 pub mod error;

@@ -2,6 +2,7 @@
 
 use super::bounds::DetailsType;
 use super::error::OutcomeError;
+use crate::codec::{CodecError, PayloadCodec};
 
 /// The details of a timed-out activity's last heartbeat, as SWF keeps them: what the activity
 /// last passed to [`Progress::report`](crate::Progress::report).
@@ -9,13 +10,38 @@ use super::error::OutcomeError;
 pub struct HeartbeatDetails(Option<String>);
 
 impl HeartbeatDetails {
-    pub(super) fn new(raw: Option<String>) -> Self {
-        HeartbeatDetails(raw)
-    }
-
     /// The details as recorded (`None`: no heartbeat carried details).
     pub fn raw(&self) -> Option<&str> {
         self.0.as_deref()
+    }
+
+    /// The details as the activity reported them, decoded by `codec` (the workers'
+    /// [payload codec](crate::worker::WorkerBuilder::payload_codec)), ready for
+    /// [`decode`](Self::decode). Details read through
+    /// [`ActivityHistory::decoded_outcome`](super::ActivityHistory::decoded_outcome) are already
+    /// decoded.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// use swf_activity::codec::{GzipCodec, PayloadCodec};
+    /// use swf_activity::decider::HeartbeatDetails;
+    ///
+    /// let codec = GzipCodec::new();
+    /// let sent = HeartbeatDetails::from_raw(Some(codec.encode("42").await.unwrap()));
+    /// let details = sent.decoded(&codec).await.unwrap();
+    /// assert_eq!(details.decode::<u32>().unwrap(), Some(42));
+    /// # });
+    /// ```
+    pub async fn decoded(&self, codec: &dyn PayloadCodec) -> Result<HeartbeatDetails, CodecError> {
+        match &self.0 {
+            Some(raw) => Ok(HeartbeatDetails(Some(codec.decode(raw).await?))),
+            None => Ok(HeartbeatDetails(None)),
+        }
+    }
+
+    /// Details as SWF recorded them, e.g. read from an ActivityTaskTimedOut event by hand.
+    pub fn from_raw(raw: Option<String>) -> Self {
+        HeartbeatDetails(raw)
     }
 
     /// The details decoded as `D`, the type the activity reported: JSON, or for a `String` the

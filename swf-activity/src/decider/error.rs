@@ -1,6 +1,7 @@
 //! Why a decision could not be built, or an outcome could not be read.
 
 use crate::activity::ActivityType;
+use crate::codec::CodecError;
 
 /// Why [`ScheduleActivity::decision`](super::ScheduleActivity::decision) or
 /// [`request_cancel`](super::request_cancel) built no decision. Each is a decision SWF would
@@ -28,6 +29,15 @@ pub enum DecisionError {
         /// serde's error.
         #[source]
         source: serde_json::Error,
+    },
+    /// The payload codec could not encode the input.
+    #[error("the payload codec could not encode the input for activity {activity_type}: {source}")]
+    InputNotEncoded {
+        /// The activity being scheduled.
+        activity_type: ActivityType,
+        /// The codec's error.
+        #[source]
+        source: CodecError,
     },
     /// An activity id or task list breaks SWF's naming rules.
     #[error("{field} {value:?} is not a valid SWF name: {problem}")]
@@ -86,6 +96,18 @@ pub enum OutcomeError {
         /// serde's error.
         #[source]
         source: serde_json::Error,
+    },
+    /// The payload codec could not decode the result or details the activity's task closed
+    /// with.
+    #[error(
+        "the payload codec could not decode what activity {activity_id:?} sent: {source}; ActivityHistory::outcome reads it as it is"
+    )]
+    Undecodable {
+        /// The activity id.
+        activity_id: String,
+        /// The codec's error.
+        #[source]
+        source: CodecError,
     },
     /// The last heartbeat's details do not decode as the asked type.
     #[error("the last heartbeat's details do not decode as {type_name}: {source}")]

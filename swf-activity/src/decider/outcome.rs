@@ -8,6 +8,7 @@ use super::bounds::DecisionOutput;
 use super::details::HeartbeatDetails;
 use super::error::OutcomeError;
 use crate::activity::{ActivityType, TypedActivity};
+use crate::codec::PayloadCodec;
 
 /// How an activity ended, as its workflow's history records it, with the output decoded.
 #[derive(Clone, Debug, PartialEq)]
@@ -109,9 +110,79 @@ impl<'a> ActivityHistory<'a> {
         A: TypedActivity,
         A::Output: DecisionOutput<A>,
     {
-        let expected = &activity.definition().activity_type;
+        match self.closing_event(&activity.definition().activity_type, activity_id)? {
+            Some(event) => {
+                decode::<A::Output>(event, activity_id, payload(event).map(str::to_owned))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Like [`outcome`](Self::outcome), with the result, the failure or cancellation details
+    /// and the last heartbeat's details decoded by `codec`, the workers'
+    /// [payload codec](crate::worker::WorkerBuilder::payload_codec). What the codec cannot
+    /// decode (say, sent by a worker without it) is [`OutcomeError::Undecodable`]; `outcome`
+    /// still reads it as it is.
+    ///
+    /// ```
+    /// use swf_activity::codec::GzipCodec;
+    /// use swf_activity::decider::{ActivityHistory, Outcome};
+    /// use swf_activity::{activity, ActivityError};
+    ///
+    /// #[activity(version = "1", start_to_close_timeout = "1m")]
+    /// async fn report(day: String) -> Result<Vec<u64>, ActivityError> {
+    ///     Ok(vec![0; 10_000])
+    /// }
+    ///
+    /// async fn rows(events: &[aws_sdk_swf::types::HistoryEvent]) -> Result<Option<usize>, Box<dyn std::error::Error>> {
+    ///     Ok(match ActivityHistory::new(events).decoded_outcome(report, "report", &GzipCodec::new()).await? {
+    ///         Some(Outcome::Completed(rows)) => Some(rows.len()),
+    ///         Some(other) => return Err(format!("report did not complete: {other:?}").into()),
+    ///         None => None,
+    ///     })
+    /// }
+    /// # assert_eq!(futures::executor::block_on(rows(&[])).unwrap(), None);
+    /// ```
+    pub async fn decoded_outcome<A>(
+        &self,
+        activity: A,
+        activity_id: &str,
+        codec: &dyn PayloadCodec,
+    ) -> Result<Option<Outcome<A::Output>>, OutcomeError>
+    where
+        A: TypedActivity,
+        A::Output: DecisionOutput<A>,
+    {
+        let Some(event) = self.closing_event(&activity.definition().activity_type, activity_id)?
+        else {
+            return Ok(None);
+        };
+        let decoded = match payload(event) {
+            Some(raw) => {
+                Some(
+                    codec
+                        .decode(raw)
+                        .await
+                        .map_err(|source| OutcomeError::Undecodable {
+                            activity_id: activity_id.to_owned(),
+                            source,
+                        })?,
+                )
+            }
+            None => None,
+        };
+        decode::<A::Output>(event, activity_id, decoded)
+    }
+
+    /// The event that closed the activity last scheduled with `activity_id` (or refused its
+    /// scheduling), if any.
+    fn closing_event(
+        &self,
+        expected: &ActivityType,
+        activity_id: &str,
+    ) -> Result<Option<&'a HistoryEvent>, OutcomeError> {
         let mut scheduled: Option<i64> = None;
-        let mut outcome: Option<&HistoryEvent> = None;
+        let mut outcome: Option<&'a HistoryEvent> = None;
         for event in self.events {
             if let Some(attributes) = event.activity_task_scheduled_event_attributes() {
                 if attributes.activity_id() == activity_id {
@@ -130,10 +201,22 @@ impl<'a> ActivityHistory<'a> {
                 outcome = Some(event);
             }
         }
-        match outcome {
-            Some(event) => decode::<A::Output>(event, activity_id),
-            None => Ok(None),
-        }
+        Ok(outcome)
+    }
+}
+
+/// The result or details a closing event carries, as recorded.
+fn payload(event: &HistoryEvent) -> Option<&str> {
+    if let Some(a) = event.activity_task_completed_event_attributes() {
+        a.result()
+    } else if let Some(a) = event.activity_task_failed_event_attributes() {
+        a.details()
+    } else if let Some(a) = event.activity_task_canceled_event_attributes() {
+        a.details()
+    } else if let Some(a) = event.activity_task_timed_out_event_attributes() {
+        a.details()
+    } else {
+        None
     }
 }
 
@@ -173,36 +256,37 @@ fn check_type(
     }
 }
 
-/// The outcome a closing or ScheduleActivityTaskFailed event records.
+/// The outcome a closing or ScheduleActivityTaskFailed event records, with `payload` (its
+/// [`payload`], decoded or not) as its result or details.
 fn decode<O: serde::de::DeserializeOwned>(
     event: &HistoryEvent,
     activity_id: &str,
+    payload: Option<String>,
 ) -> Result<Option<Outcome<O>>, OutcomeError> {
-    if let Some(a) = event.activity_task_completed_event_attributes() {
-        let output = serde_json::from_str(a.result().unwrap_or("null")).map_err(|source| {
-            OutcomeError::Output {
-                activity_id: activity_id.to_owned(),
-                type_name: std::any::type_name::<O>(),
-                source,
-            }
-        })?;
+    if event.activity_task_completed_event_attributes().is_some() {
+        let output =
+            serde_json::from_str(payload.as_deref().unwrap_or("null")).map_err(|source| {
+                OutcomeError::Output {
+                    activity_id: activity_id.to_owned(),
+                    type_name: std::any::type_name::<O>(),
+                    source,
+                }
+            })?;
         return Ok(Some(Outcome::Completed(output)));
     }
     if let Some(a) = event.activity_task_failed_event_attributes() {
         return Ok(Some(Outcome::Failed {
             reason: a.reason().map(str::to_owned),
-            details: a.details().map(str::to_owned),
+            details: payload,
         }));
     }
-    if let Some(a) = event.activity_task_canceled_event_attributes() {
-        return Ok(Some(Outcome::Canceled {
-            details: a.details().map(str::to_owned),
-        }));
+    if event.activity_task_canceled_event_attributes().is_some() {
+        return Ok(Some(Outcome::Canceled { details: payload }));
     }
     if let Some(a) = event.activity_task_timed_out_event_attributes() {
         return Ok(Some(Outcome::TimedOut {
             timeout_type: a.timeout_type().clone(),
-            details: HeartbeatDetails::new(a.details().map(str::to_owned)),
+            details: HeartbeatDetails::from_raw(payload),
         }));
     }
     Ok(event

@@ -11,6 +11,8 @@ use super::bounds::DecisionInput;
 use super::error::DecisionError;
 use crate::activity::{ActivityType, RegistrationDefaults, TypedActivity};
 #[cfg(feature = "aws-sdk")]
+use crate::codec::PayloadCodec;
+#[cfg(feature = "aws-sdk")]
 use crate::limits::INPUT_MAX_CHARS;
 #[cfg(feature = "aws-sdk")]
 use crate::names::{NameField, name_problem};
@@ -141,6 +143,51 @@ impl ScheduleActivity {
     pub fn control(mut self, control: impl Into<String>) -> Self {
         self.control = Some(control.into());
         self
+    }
+
+    /// Like [`decision`](Self::decision), with the input encoded by `codec` (the one the
+    /// workers use, see [`WorkerBuilder::payload_codec`](crate::worker::WorkerBuilder::payload_codec)):
+    /// SWF's limit on the input applies to the encoded input.
+    ///
+    /// ```
+    /// use swf_activity::codec::{GzipCodec, GZIP_MARKER};
+    /// use swf_activity::decider::ScheduleActivity;
+    /// use swf_activity::{activity, ActivityError};
+    ///
+    /// #[activity(version = "1", task_list = "text", start_to_close_timeout = "1m",
+    ///            heartbeat_timeout = "30s", schedule_to_start_timeout = "1h",
+    ///            schedule_to_close_timeout = "2h")]
+    /// async fn count_words(text: String) -> Result<usize, ActivityError> {
+    ///     Ok(text.split_whitespace().count())
+    /// }
+    ///
+    /// # futures::executor::block_on(async {
+    /// let text = "all work and no play ".repeat(5_000); // 105,000 characters
+    /// let decision = ScheduleActivity::new(count_words, &text)
+    ///     .encoded_decision(&GzipCodec::new())
+    ///     .await
+    ///     .unwrap();
+    /// let input = decision.schedule_activity_task_decision_attributes().unwrap().input().unwrap();
+    /// assert!(input.starts_with(GZIP_MARKER) && input.len() < 1_000);
+    /// # });
+    /// ```
+    #[cfg(feature = "aws-sdk")]
+    pub async fn encoded_decision(
+        mut self,
+        codec: &dyn PayloadCodec,
+    ) -> Result<Decision, DecisionError> {
+        if let Ok(Some(json)) = &self.input {
+            let encoded =
+                codec
+                    .encode(json)
+                    .await
+                    .map_err(|source| DecisionError::InputNotEncoded {
+                        activity_type: self.activity_type.clone(),
+                        source,
+                    })?;
+            self.input = Ok(Some(encoded));
+        }
+        self.decision()
     }
 
     /// The decision, after checking what SWF would refuse: the input's size, the activity id

@@ -60,6 +60,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use crate::activity::{Activity, HeartbeatMode};
+use crate::codec::{self, EncodingTransport, PayloadCodec};
 use crate::heartbeat::{HeartbeatConfig, HeartbeatEngine, TaskSchedule};
 use crate::progress::CancelReason;
 use crate::resources::Resources;
@@ -90,6 +91,7 @@ pub struct ActivityEnvironment {
     worker_shutdown: Option<Trigger>,
     task_token: Option<String>,
     resources: Resources,
+    payload_codec: Option<Arc<dyn PayloadCodec>>,
 }
 
 impl Default for ActivityEnvironment {
@@ -106,6 +108,7 @@ impl Default for ActivityEnvironment {
             worker_shutdown: None,
             task_token: None,
             resources: Resources::new(),
+            payload_codec: None,
         }
     }
 }
@@ -239,6 +242,39 @@ impl ActivityEnvironment {
         self
     }
 
+    /// Runs with a payload codec, as a worker with
+    /// [`WorkerBuilder::payload_codec`](crate::worker::WorkerBuilder::payload_codec): the input
+    /// given to [`run`](Self::run) is decoded before the activity sees it (and
+    /// [`run_json`](Self::run_json) encodes its JSON first, as a decider with the codec would),
+    /// and the outcome and the recorded heartbeats hold what SWF would receive, encoded and
+    /// checked against SWF's limits after encoding.
+    ///
+    /// ```
+    /// use swf_activity::codec::{GzipCodec, PayloadCodec, GZIP_MARKER};
+    /// use swf_activity::testing::ActivityEnvironment;
+    /// use swf_activity::{activity, ActivityError};
+    ///
+    /// /// Repeats a word.
+    /// #[activity(version = "1", start_to_close_timeout = "1m")]
+    /// async fn repeat(word: String) -> Result<Vec<String>, ActivityError> {
+    ///     Ok(vec![word; 10_000])
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let env = ActivityEnvironment::new().payload_codec(GzipCodec::new());
+    /// let run = env.run_json(&repeat, "again").await.unwrap();
+    /// let sent = run.result().unwrap(); // about 200 characters instead of 80,001
+    /// assert!(sent.starts_with(GZIP_MARKER) && sent.len() < 1_000);
+    /// let words: Vec<String> = serde_json::from_str(&GzipCodec::new().decode(sent).await.unwrap()).unwrap();
+    /// assert_eq!(words.len(), 10_000);
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn payload_codec(mut self, codec: impl PayloadCodec) -> Self {
+        self.payload_codec = Some(Arc::new(codec));
+        self
+    }
+
     /// Runs `activity` with the raw `input` until it returns.
     pub async fn run<A: Activity + ?Sized>(
         &self,
@@ -248,8 +284,15 @@ impl ActivityEnvironment {
         let definition = activity.definition();
         let start = Instant::now();
         let transport = Arc::new(ScriptedTransport::new(start, self.script));
-        let engine =
-            HeartbeatEngine::on_current_runtime(Arc::clone(&transport), self.config.clone());
+        let engine = match &self.payload_codec {
+            Some(codec) => HeartbeatEngine::on_current_runtime(
+                EncodingTransport::new(Arc::clone(&transport), Arc::clone(codec)),
+                self.config.clone(),
+            ),
+            None => {
+                HeartbeatEngine::on_current_runtime(Arc::clone(&transport), self.config.clone())
+            }
+        };
         let task = ActivityTask::new(
             self.task_token
                 .clone()
@@ -287,15 +330,23 @@ impl ActivityEnvironment {
                 std::future::pending::<()>().await
             }
         };
-        let result = tokio::select! {
-            result = activity.execute_with(progress, input, &self.resources) => result,
-            () = shutdown => unreachable_pending(),
+        let codec = self.payload_codec.as_deref();
+        let outcome = match codec::decode_input(codec, input).await {
+            Ok(input) => {
+                let result = tokio::select! {
+                    result = activity.execute_with(progress, input, &self.resources) => result,
+                    () = shutdown => unreachable_pending(),
+                };
+                codec::encode_result(codec, result).await
+            }
+            Err(undecodable) => undecodable,
         };
+        let outcome = codec::encode_details(codec, outcome).await;
         let elapsed = start.elapsed();
         let cancel_reason = heartbeat.cancel_reason();
         heartbeat.finish();
         ActivityRun {
-            outcome: ActivityOutcome::from_result(result),
+            outcome,
             heartbeats: transport.recorded(),
             cancel_reason,
             elapsed,
@@ -304,13 +355,23 @@ impl ActivityEnvironment {
     }
 
     /// Runs `activity` with `input` serialized to JSON (a string input is passed as it is, like
-    /// SWF would deliver it from a decider that sent a plain string).
+    /// SWF would deliver it from a decider that sent a plain string), encoded with the
+    /// [payload codec](Self::payload_codec) if there is one (an input the codec cannot encode
+    /// is passed as plain JSON, which the run then decodes like any other).
     pub async fn run_json<A: Activity + ?Sized, I: Serialize + ?Sized>(
         &self,
         activity: &A,
         input: &I,
     ) -> Result<ActivityRun, serde_json::Error> {
         let raw = serde_json::to_string(input)?;
+        let raw = match &self.payload_codec {
+            Some(codec) => match codec.encode(&raw).await {
+                Ok(encoded) => encoded,
+                // Passed on as it is: the run fails it, saying why.
+                Err(_) => raw,
+            },
+            None => raw,
+        };
         Ok(self.run(activity, Some(raw)).await)
     }
 }

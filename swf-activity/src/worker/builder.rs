@@ -13,6 +13,7 @@ use super::config::{
 use super::error::BuildError;
 use super::{EnginePlacement, Worker};
 use crate::activity::{Activity, ActivityType};
+use crate::codec::PayloadCodec;
 use crate::heartbeat::HeartbeatConfig;
 use crate::limits::IDENTITY_MAX_CHARS;
 use crate::names::{NameField, name_problem};
@@ -36,6 +37,7 @@ use crate::timeout::Timeout;
 /// | [`abandon_grace`](Self::abandon_grace) | 10 s |
 /// | [`deadline_margin`](Self::deadline_margin) | 2 s |
 /// | [`resource`](Self::resource) | none; each one an activity takes is required |
+/// | [`payload_codec`](Self::payload_codec) | none: payloads go to SWF as the activities make them |
 #[must_use = "a builder does nothing until build() is called"]
 pub struct WorkerBuilder {
     client: Client,
@@ -56,6 +58,7 @@ pub struct WorkerBuilder {
     engine_placement: EnginePlacement,
     activities: Vec<Arc<dyn Activity>>,
     resources: Resources,
+    payload_codec: Option<Arc<dyn PayloadCodec>>,
 }
 
 impl WorkerBuilder {
@@ -79,6 +82,7 @@ impl WorkerBuilder {
             engine_placement: EnginePlacement::DedicatedThread,
             activities: Vec::new(),
             resources: Resources::new(),
+            payload_codec: None,
         }
     }
 
@@ -235,6 +239,34 @@ impl WorkerBuilder {
         self
     }
 
+    /// Encodes what the worker sends SWF (results, failure and cancellation details, heartbeat
+    /// details) and decodes each task's input with `codec`: compression, a claim-check store,
+    /// encryption. SWF's limits apply to the encoded payloads. Deciders use the same codec (see
+    /// [`codec`](crate::codec) for both sides and for what happens when a payload does not
+    /// encode or decode).
+    ///
+    /// ```no_run
+    /// use swf_activity::codec::GzipCodec;
+    /// use swf_activity::worker::Worker;
+    /// # use swf_activity::{activity, ActivityError};
+    /// # /// Says hello.
+    /// # #[activity(version = "1", start_to_close_timeout = "1m")]
+    /// # async fn greet(name: String) -> Result<String, ActivityError> { Ok(name) }
+    ///
+    /// # fn example(client: aws_sdk_swf::Client) -> Result<(), swf_activity::worker::BuildError> {
+    /// let worker = Worker::builder(client)
+    ///     .domain("demo")
+    ///     .task_list("greetings")
+    ///     .payload_codec(GzipCodec::new())
+    ///     .activity(greet)
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn payload_codec(mut self, codec: impl PayloadCodec) -> Self {
+        self.payload_codec = Some(Arc::new(codec));
+        self
+    }
+
     /// Checks the settings and builds the worker.
     pub fn build(self) -> Result<Worker, BuildError> {
         let domain = self.domain.ok_or(BuildError::MissingDomain)?;
@@ -294,6 +326,7 @@ impl WorkerBuilder {
             cancel_grace: self.cancel_grace,
             abandon_grace: self.abandon_grace,
             poll_timeout: self.poll_timeout,
+            payload_codec: self.payload_codec,
         };
         Ok(Worker::new(
             self.client,

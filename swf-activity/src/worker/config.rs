@@ -1,7 +1,9 @@
 //! The settings a worker runs with.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::codec::PayloadCodec;
 use crate::heartbeat::HeartbeatConfig;
 use crate::timeout::Timeout;
 
@@ -45,6 +47,7 @@ pub(crate) struct WorkerConfig {
     pub(crate) cancel_grace: Duration,
     pub(crate) abandon_grace: Duration,
     pub(crate) poll_timeout: Duration,
+    pub(crate) payload_codec: Option<Arc<dyn PayloadCodec>>,
 }
 
 /// Default number of activities a worker runs at once.

@@ -13,6 +13,7 @@ use super::answer::{Answer, Delivery, deliver};
 use super::config::{TimeoutSource, WorkerConfig};
 use super::history::scheduled_timeouts;
 use crate::activity::{Activity, ActivityType, HeartbeatMode};
+use crate::codec;
 use crate::error::ActivityError;
 use crate::heartbeat::{HeartbeatEngine, Rescheduler, TaskHeartbeat};
 use crate::metrics::{self, ShutdownStop, Stopwatch, TaskLabels};
@@ -119,6 +120,7 @@ async fn run(
         },
         None => unknown_type(shared, &task.activity_type),
     };
+    let answer = codec::encode_details(shared.config.payload_codec.as_deref(), answer).await;
     metrics::task_ran(&labels, stopwatch);
     let forced = shared.shutdown.subscribe_forced();
     let delivery = deliver(
@@ -217,6 +219,11 @@ async fn execute(
     heartbeat: &TaskHeartbeat,
     input: Option<String>,
 ) -> Option<Answer> {
+    let codec = shared.config.payload_codec.as_deref();
+    let input = match codec::decode_input(codec, input).await {
+        Ok(input) => input,
+        Err(undecodable) => return Some(undecodable),
+    };
     let started = Instant::now();
     let mut join = tokio::spawn(
         activity
@@ -234,7 +241,7 @@ async fn execute(
         }
     };
     Some(match ran {
-        Ran::Returned(result) => Answer::from_result(result),
+        Ran::Returned(result) => codec::encode_result(codec, result).await,
         Ran::Panicked(message) => {
             tracing::error!(panic = %message, "activity panicked");
             Answer::failed(&format!("activity panicked: {message}"), None)

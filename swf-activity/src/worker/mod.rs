@@ -81,6 +81,7 @@ pub use signals::FORCED_EXIT_AFTER;
 pub use stats::WorkerStats;
 
 use crate::activity::{Activity, ActivityType, HeartbeatMode};
+use crate::codec::EncodingTransport;
 use crate::heartbeat::{HeartbeatEngine, HeartbeatTransport, TaskSchedule};
 use crate::metrics::WorkerLabels;
 use crate::registration::RegisteredTimeouts;
@@ -339,7 +340,10 @@ impl Worker {
             shared.learn_timeouts(learnt);
         }
 
-        let transport: Arc<dyn HeartbeatTransport> = Arc::new(shared.task_client.clone());
+        let mut transport: Arc<dyn HeartbeatTransport> = Arc::new(shared.task_client.clone());
+        if let Some(codec) = &shared.config.payload_codec {
+            transport = Arc::new(EncodingTransport::new(transport, Arc::clone(codec)));
+        }
         let engine = match shared.engine_placement {
             EnginePlacement::DedicatedThread => {
                 HeartbeatEngine::new(transport, shared.config.heartbeat.clone())

@@ -1,0 +1,214 @@
+//! The worker's side of a codec: decoding a task's input, encoding its answer.
+
+use super::PayloadCodec;
+use crate::error::ActivityError;
+use crate::limits::{FAILURE_DETAILS_MAX_CHARS, RESULT_MAX_CHARS};
+use crate::outcome::ActivityOutcome;
+
+/// The task's input as the activity takes it, or the failure to answer when it does not decode.
+pub(crate) async fn decode_input(
+    codec: Option<&dyn PayloadCodec>,
+    input: Option<String>,
+) -> Result<Option<String>, ActivityOutcome> {
+    let (Some(codec), Some(input)) = (codec, input.as_deref()) else {
+        return Ok(input);
+    };
+    match codec.decode(input).await {
+        Ok(decoded) => Ok(Some(decoded)),
+        Err(err) => {
+            tracing::warn!(error = %err, "the payload codec could not decode the task's input");
+            Err(ActivityOutcome::failed(
+                &format!("undecodable input: {err}"),
+                Some(&format!(
+                    "the worker's payload codec could not decode the task's input ({} characters): {err}",
+                    input.chars().count()
+                )),
+            ))
+        }
+    }
+}
+
+/// The answer for what the activity returned, its result encoded and checked against SWF's
+/// limit after encoding. Details are left as they are: [`encode_details`] encodes them.
+pub(crate) async fn encode_result(
+    codec: Option<&dyn PayloadCodec>,
+    result: Result<Option<String>, ActivityError>,
+) -> ActivityOutcome {
+    let (Some(codec), Ok(Some(plain))) = (codec, &result) else {
+        return ActivityOutcome::from_result(result);
+    };
+    let plain_chars = plain.chars().count();
+    match codec.encode(plain).await {
+        Ok(encoded) => {
+            let chars = encoded.chars().count();
+            if chars > RESULT_MAX_CHARS {
+                ActivityOutcome::failed(
+                    &format!(
+                        "result too large after encoding: {chars} characters, over SWF's limit of {RESULT_MAX_CHARS}"
+                    ),
+                    Some(&format!(
+                        "the result was {plain_chars} characters before the payload codec; store it elsewhere and return a reference, for example with a claim-check codec"
+                    )),
+                )
+            } else {
+                ActivityOutcome::Completed {
+                    result: Some(encoded),
+                }
+            }
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "the payload codec could not encode the result; answering failed");
+            ActivityOutcome::failed(
+                &format!("unencodable result: {err}"),
+                Some(&format!(
+                    "the activity completed, but the worker's payload codec could not encode its result ({plain_chars} characters): {err}"
+                )),
+            )
+        }
+    }
+}
+
+/// `outcome` with its failure or cancellation details encoded. Details that do not encode, or
+/// are too long once encoded, are left out (cutting encoded text would only corrupt it); a
+/// warning says why.
+pub(crate) async fn encode_details(
+    codec: Option<&dyn PayloadCodec>,
+    outcome: ActivityOutcome,
+) -> ActivityOutcome {
+    let Some(codec) = codec else {
+        return outcome;
+    };
+    match outcome {
+        ActivityOutcome::Failed { reason, details } => ActivityOutcome::Failed {
+            reason,
+            details: encode_one(codec, details).await,
+        },
+        ActivityOutcome::Canceled { details } => ActivityOutcome::Canceled {
+            details: encode_one(codec, details).await,
+        },
+        completed @ ActivityOutcome::Completed { .. } => completed,
+    }
+}
+
+async fn encode_one(codec: &dyn PayloadCodec, details: Option<String>) -> Option<String> {
+    let details = details?;
+    match codec.encode(&details).await {
+        Ok(encoded) => {
+            let chars = encoded.chars().count();
+            if chars <= FAILURE_DETAILS_MAX_CHARS {
+                return Some(encoded);
+            }
+            tracing::warn!(
+                chars,
+                limit = FAILURE_DETAILS_MAX_CHARS,
+                "details too long after encoding; the answer goes out without them"
+            );
+            None
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "the payload codec could not encode the details; the answer goes out without them");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::executor::block_on;
+    use futures::future::BoxFuture;
+
+    use super::*;
+    use crate::codec::CodecError;
+
+    /// Doubles every payload; refuses to decode "bad" and to encode "fail".
+    struct Doubling;
+
+    impl PayloadCodec for Doubling {
+        fn encode<'a>(&'a self, p: &'a str) -> BoxFuture<'a, Result<String, CodecError>> {
+            Box::pin(async move {
+                if p == "fail" {
+                    Err(CodecError::failed("store unreachable"))
+                } else {
+                    Ok(p.repeat(2))
+                }
+            })
+        }
+        fn decode<'a>(&'a self, p: &'a str) -> BoxFuture<'a, Result<String, CodecError>> {
+            Box::pin(async move {
+                if p == "bad" {
+                    Err(CodecError::not_encoded("doubled", p))
+                } else {
+                    Ok(p[..p.len() / 2].to_owned())
+                }
+            })
+        }
+    }
+
+    #[test]
+    fn inputs_decode_and_undecodable_ones_fail_saying_why() {
+        assert_eq!(
+            block_on(decode_input(Some(&Doubling), Some("abab".into()))),
+            Ok(Some("ab".into()))
+        );
+        assert_eq!(block_on(decode_input(Some(&Doubling), None)), Ok(None));
+        let Err(ActivityOutcome::Failed { reason, .. }) =
+            block_on(decode_input(Some(&Doubling), Some("bad".into())))
+        else {
+            panic!("expected a failure");
+        };
+        assert!(reason.starts_with("undecodable input: "), "{reason}");
+        assert!(reason.contains("doubled"), "{reason}");
+    }
+
+    #[test]
+    fn limits_apply_to_the_encoded_result() {
+        let half = "x".repeat(RESULT_MAX_CHARS / 2);
+        assert!(matches!(
+            block_on(encode_result(Some(&Doubling), Ok(Some(half.clone())))),
+            ActivityOutcome::Completed { result: Some(r) } if r.len() == RESULT_MAX_CHARS
+        ));
+        let over = format!("{half}y");
+        let ActivityOutcome::Failed { reason, details } =
+            block_on(encode_result(Some(&Doubling), Ok(Some(over))))
+        else {
+            panic!("expected a failure");
+        };
+        assert!(
+            reason.contains("32770") && reason.contains("32768"),
+            "{reason}"
+        );
+        assert!(details.unwrap().contains("16385 characters before"));
+    }
+
+    #[test]
+    fn an_unencodable_result_fails_instead_of_vanishing() {
+        let ActivityOutcome::Failed { reason, .. } =
+            block_on(encode_result(Some(&Doubling), Ok(Some("fail".into()))))
+        else {
+            panic!("expected a failure");
+        };
+        assert_eq!(reason, "unencodable result: store unreachable");
+    }
+
+    #[test]
+    fn details_are_encoded_or_left_out() {
+        let encoded = block_on(encode_details(
+            Some(&Doubling),
+            ActivityOutcome::failed("r", Some("d")),
+        ));
+        assert_eq!(encoded, ActivityOutcome::failed("r", Some("dd")));
+        let long = "d".repeat(FAILURE_DETAILS_MAX_CHARS);
+        let dropped = block_on(encode_details(
+            Some(&Doubling),
+            ActivityOutcome::Canceled {
+                details: Some(long),
+            },
+        ));
+        assert_eq!(dropped, ActivityOutcome::Canceled { details: None });
+        let failed = block_on(encode_details(
+            Some(&Doubling),
+            ActivityOutcome::failed("r", Some("fail")),
+        ));
+        assert_eq!(failed, ActivityOutcome::failed("r", None));
+    }
+}
