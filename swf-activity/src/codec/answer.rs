@@ -6,10 +6,12 @@ use crate::limits::{FAILURE_DETAILS_MAX_CHARS, RESULT_MAX_CHARS};
 use crate::outcome::ActivityOutcome;
 
 /// The task's input as the activity takes it, or the failure to answer when it does not decode.
+/// Runs in the activity's own tokio task, so a codec that hangs is stopped like an activity that
+/// does (shutdown graces, a task SWF no longer takes).
 pub(crate) async fn decode_input(
     codec: Option<&dyn PayloadCodec>,
     input: Option<String>,
-) -> Result<Option<String>, ActivityOutcome> {
+) -> Result<Option<String>, ActivityError> {
     let (Some(codec), Some(input)) = (codec, input.as_deref()) else {
         return Ok(input);
     };
@@ -17,13 +19,12 @@ pub(crate) async fn decode_input(
         Ok(decoded) => Ok(Some(decoded)),
         Err(err) => {
             tracing::warn!(error = %err, "the payload codec could not decode the task's input");
-            Err(ActivityOutcome::failed(
-                &format!("undecodable input: {err}"),
-                Some(&format!(
+            Err(
+                ActivityError::failed(format!("undecodable input: {err}")).with_details(&format!(
                     "the worker's payload codec could not decode the task's input ({} characters): {err}",
                     input.chars().count()
                 )),
-            ))
+            )
         }
     }
 }
@@ -147,15 +148,12 @@ mod tests {
     #[test]
     fn inputs_decode_and_undecodable_ones_fail_saying_why() {
         assert_eq!(
-            block_on(decode_input(Some(&Doubling), Some("abab".into()))),
-            Ok(Some("ab".into()))
+            block_on(decode_input(Some(&Doubling), Some("abab".into()))).unwrap(),
+            Some("ab".into())
         );
-        assert_eq!(block_on(decode_input(Some(&Doubling), None)), Ok(None));
-        let Err(ActivityOutcome::Failed { reason, .. }) =
-            block_on(decode_input(Some(&Doubling), Some("bad".into())))
-        else {
-            panic!("expected a failure");
-        };
+        assert_eq!(block_on(decode_input(Some(&Doubling), None)).unwrap(), None);
+        let err = block_on(decode_input(Some(&Doubling), Some("bad".into()))).unwrap_err();
+        let reason = err.reason().unwrap();
         assert!(reason.starts_with("undecodable input: "), "{reason}");
         assert!(reason.contains("doubled"), "{reason}");
     }

@@ -51,6 +51,10 @@
 //!
 //! The output and the details must implement `serde::Deserialize` and the input
 //! `serde::Serialize`; where one does not, the build says so, naming the activity.
+//!
+//! Workers with a [payload codec](crate::codec) send encoded results and details and expect
+//! encoded inputs: schedule with [`ScheduleActivity::encoded_decision`] and read with
+//! [`ActivityHistory::decoded_outcome`], giving them the same codec.
 
 mod bounds;
 mod details;

@@ -331,16 +331,17 @@ impl ActivityEnvironment {
             }
         };
         let codec = self.payload_codec.as_deref();
-        let outcome = match codec::decode_input(codec, input).await {
-            Ok(input) => {
-                let result = tokio::select! {
-                    result = activity.execute_with(progress, input, &self.resources) => result,
-                    () = shutdown => unreachable_pending(),
-                };
-                codec::encode_result(codec, result).await
-            }
-            Err(undecodable) => undecodable,
+        let run = async {
+            let input = codec::decode_input(codec, input).await?;
+            activity
+                .execute_with(progress, input, &self.resources)
+                .await
         };
+        let result = tokio::select! {
+            result = run => result,
+            () = shutdown => unreachable_pending(),
+        };
+        let outcome = codec::encode_result(codec, result).await;
         let outcome = codec::encode_details(codec, outcome).await;
         let elapsed = start.elapsed();
         let cancel_reason = heartbeat.cancel_reason();

@@ -219,17 +219,26 @@ async fn execute(
     heartbeat: &TaskHeartbeat,
     input: Option<String>,
 ) -> Option<Answer> {
-    let codec = shared.config.payload_codec.as_deref();
-    let input = match codec::decode_input(codec, input).await {
-        Ok(input) => input,
-        Err(undecodable) => return Some(undecodable),
-    };
     let started = Instant::now();
-    let mut join = tokio::spawn(
-        activity
-            .execute(heartbeat.progress(), input)
-            .in_current_span(),
-    );
+    let mut join = match shared.config.payload_codec.clone() {
+        None => tokio::spawn(
+            activity
+                .execute(heartbeat.progress(), input)
+                .in_current_span(),
+        ),
+        Some(codec) => {
+            let activity = Arc::clone(&activity);
+            let progress = heartbeat.progress();
+            tokio::spawn(
+                async move {
+                    let input = codec::decode_input(Some(&*codec), input).await?;
+                    activity.execute(progress, input).await
+                }
+                .in_current_span(),
+            )
+        }
+    };
+    let codec = shared.config.payload_codec.as_deref();
     let shutdown = shared.shutdown.subscribe();
     let forced = shared.shutdown.subscribe_forced();
     let config = &shared.config;

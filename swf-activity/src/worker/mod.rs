@@ -18,6 +18,7 @@
 //! | returns `ActivityError::canceled()` | RespondActivityTaskCanceled with its details |
 //! | panics | RespondActivityTaskFailed with the panic message; the worker keeps running |
 //! | input that does not deserialize | RespondActivityTaskFailed, reason "invalid input", serde's message in details |
+//! | input the [payload codec](crate::codec) cannot decode | RespondActivityTaskFailed, reason "undecodable input: " and the codec's error |
 //! | unknown type or version | RespondActivityTaskFailed naming it and the types this worker runs |
 //!
 //! Answers retry throttling and transient errors with backoff. An answer refused with
