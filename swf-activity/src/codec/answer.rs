@@ -1,9 +1,15 @@
 //! The worker's side of a codec: decoding a task's input, encoding its answer.
 
+use std::time::Duration;
+
 use super::PayloadCodec;
 use crate::error::ActivityError;
 use crate::limits::{FAILURE_DETAILS_MAX_CHARS, RESULT_MAX_CHARS};
 use crate::outcome::ActivityOutcome;
+
+/// How long encoding an answer's failure or cancellation details may take before the answer
+/// goes out without them.
+pub const DETAILS_ENCODE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The task's input as the activity takes it, or the failure to answer when it does not decode.
 /// Runs in the activity's own tokio task, so a codec that hangs is stopped like an activity that
@@ -29,39 +35,36 @@ pub(crate) async fn decode_input(
     }
 }
 
-/// The answer for what the activity returned, its result encoded and checked against SWF's
-/// limit after encoding. Details are left as they are: [`encode_details`] encodes them.
+/// What the activity returned, its result encoded and checked against SWF's limit after
+/// encoding: a result that does not encode or fit becomes a failure saying so. Details are left
+/// as they are: [`encode_details`] encodes them. Runs in the activity's own tokio task, like
+/// [`decode_input`].
 pub(crate) async fn encode_result(
     codec: Option<&dyn PayloadCodec>,
     result: Result<Option<String>, ActivityError>,
-) -> ActivityOutcome {
+) -> Result<Option<String>, ActivityError> {
     let (Some(codec), Ok(Some(plain))) = (codec, &result) else {
-        return ActivityOutcome::from_result(result);
+        return result;
     };
     let plain_chars = plain.chars().count();
     match codec.encode(plain).await {
         Ok(encoded) => {
             let chars = encoded.chars().count();
             if chars > RESULT_MAX_CHARS {
-                ActivityOutcome::failed(
-                    &format!(
-                        "result too large after encoding: {chars} characters, over SWF's limit of {RESULT_MAX_CHARS}"
-                    ),
-                    Some(&format!(
-                        "the result was {plain_chars} characters before the payload codec; store it elsewhere and return a reference, for example with a claim-check codec"
-                    )),
-                )
+                Err(ActivityError::failed(format!(
+                    "result too large after encoding: {chars} characters, over SWF's limit of {RESULT_MAX_CHARS}"
+                ))
+                .with_details(&format!(
+                    "the result was {plain_chars} characters before the payload codec; store it elsewhere and return a reference, for example with a claim-check codec"
+                )))
             } else {
-                ActivityOutcome::Completed {
-                    result: Some(encoded),
-                }
+                Ok(Some(encoded))
             }
         }
         Err(err) => {
             tracing::error!(error = %err, "the payload codec could not encode the result; answering failed");
-            ActivityOutcome::failed(
-                &format!("unencodable result: {err}"),
-                Some(&format!(
+            Err(
+                ActivityError::failed(format!("unencodable result: {err}")).with_details(&format!(
                     "the activity completed, but the worker's payload codec could not encode its result ({plain_chars} characters): {err}"
                 )),
             )
@@ -93,7 +96,16 @@ pub(crate) async fn encode_details(
 
 async fn encode_one(codec: &dyn PayloadCodec, details: Option<String>) -> Option<String> {
     let details = details?;
-    match codec.encode(&details).await {
+    // Bounded: a worker shutting down or forced to stop must not wait on a hung store.
+    let Ok(encoded) = tokio::time::timeout(DETAILS_ENCODE_TIMEOUT, codec.encode(&details)).await
+    else {
+        tracing::warn!(
+            timeout = ?DETAILS_ENCODE_TIMEOUT,
+            "the payload codec did not encode the details in time; the answer goes out without them"
+        );
+        return None;
+    };
+    match encoded {
         Ok(encoded) => {
             let chars = encoded.chars().count();
             if chars <= FAILURE_DETAILS_MAX_CHARS {
@@ -163,14 +175,11 @@ mod tests {
         let half = "x".repeat(RESULT_MAX_CHARS / 2);
         assert!(matches!(
             block_on(encode_result(Some(&Doubling), Ok(Some(half.clone())))),
-            ActivityOutcome::Completed { result: Some(r) } if r.len() == RESULT_MAX_CHARS
+            Ok(Some(r)) if r.len() == RESULT_MAX_CHARS
         ));
         let over = format!("{half}y");
-        let ActivityOutcome::Failed { reason, details } =
-            block_on(encode_result(Some(&Doubling), Ok(Some(over))))
-        else {
-            panic!("expected a failure");
-        };
+        let err = block_on(encode_result(Some(&Doubling), Ok(Some(over)))).unwrap_err();
+        let (reason, details) = (err.reason().unwrap(), err.details());
         assert!(
             reason.contains("32770") && reason.contains("32768"),
             "{reason}"
@@ -180,33 +189,46 @@ mod tests {
 
     #[test]
     fn an_unencodable_result_fails_instead_of_vanishing() {
-        let ActivityOutcome::Failed { reason, .. } =
-            block_on(encode_result(Some(&Doubling), Ok(Some("fail".into()))))
-        else {
-            panic!("expected a failure");
-        };
-        assert_eq!(reason, "unencodable result: store unreachable");
+        let err = block_on(encode_result(Some(&Doubling), Ok(Some("fail".into())))).unwrap_err();
+        assert_eq!(err.reason(), Some("unencodable result: store unreachable"));
     }
 
-    #[test]
-    fn details_are_encoded_or_left_out() {
-        let encoded = block_on(encode_details(
-            Some(&Doubling),
-            ActivityOutcome::failed("r", Some("d")),
-        ));
+    #[tokio::test(start_paused = true)]
+    async fn details_are_encoded_or_left_out() {
+        let encoded =
+            encode_details(Some(&Doubling), ActivityOutcome::failed("r", Some("d"))).await;
         assert_eq!(encoded, ActivityOutcome::failed("r", Some("dd")));
         let long = "d".repeat(FAILURE_DETAILS_MAX_CHARS);
-        let dropped = block_on(encode_details(
+        let dropped = encode_details(
             Some(&Doubling),
             ActivityOutcome::Canceled {
                 details: Some(long),
             },
-        ));
+        )
+        .await;
         assert_eq!(dropped, ActivityOutcome::Canceled { details: None });
-        let failed = block_on(encode_details(
-            Some(&Doubling),
-            ActivityOutcome::failed("r", Some("fail")),
-        ));
+        let failed =
+            encode_details(Some(&Doubling), ActivityOutcome::failed("r", Some("fail"))).await;
         assert_eq!(failed, ActivityOutcome::failed("r", None));
+    }
+
+    /// Never finishes encoding, as a store that does not answer.
+    struct Hung;
+
+    impl PayloadCodec for Hung {
+        fn encode<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<String, CodecError>> {
+            Box::pin(std::future::pending())
+        }
+        fn decode<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<String, CodecError>> {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hung_codec_holds_an_answer_back_only_until_the_details_timeout() {
+        let started = tokio::time::Instant::now();
+        let answer = encode_details(Some(&Hung), ActivityOutcome::failed("r", Some("d"))).await;
+        assert_eq!(answer, ActivityOutcome::failed("r", None));
+        assert_eq!(started.elapsed(), DETAILS_ENCODE_TIMEOUT);
     }
 }

@@ -18,6 +18,10 @@ use crate::limits::HEARTBEAT_DETAILS_MAX_CHARS;
 /// heartbeat still goes out, so the task stays alive and a cancellation request still arrives,
 /// and a warning gives the reason. (SWF then keeps no details for that heartbeat; keep
 /// checkpoints small, or let a claim-check codec store them.)
+///
+/// The encoding is part of the heartbeat call, so the engine's timeout for each call bounds it
+/// too: a codec that hangs costs a heartbeat, which the engine retries as any other that timed
+/// out.
 pub struct EncodingTransport {
     inner: Arc<dyn HeartbeatTransport>,
     codec: Arc<dyn PayloadCodec>,

@@ -24,8 +24,13 @@
 //! | the input does not decode | RespondActivityTaskFailed, reason `undecodable input: ` and the codec's error; the activity does not run |
 //! | the result does not encode | RespondActivityTaskFailed, reason `unencodable result: ` and the codec's error |
 //! | the encoded result is over 32,768 characters | RespondActivityTaskFailed, reason `result too large after encoding`, giving both sizes and the limit |
-//! | failure or cancellation details that do not encode, or are over 32,768 characters encoded | the answer goes out with its reason and without details; a warning says why |
+//! | failure or cancellation details that do not encode (within [`DETAILS_ENCODE_TIMEOUT`], 10 s), or are over 32,768 characters encoded | the answer goes out with its reason and without details; a warning says why |
 //! | heartbeat details that do not encode, or are over 2,048 characters encoded | the heartbeat goes out without details, so the task stays alive and cancellations still arrive; a warning says why |
+//!
+//! Decoding the input and encoding the result run in the activity's own tokio task: a codec
+//! that hangs (an unreachable store) is stopped like an activity that hangs, by the shutdown
+//! graces or once SWF no longer takes an answer. A codec that panics fails the task as a
+//! panicking activity does.
 //!
 //! Failure reasons (at most 256 characters) are never encoded: they are what the SWF console
 //! shows and what a decider matches on. [`Progress::report`](crate::Progress::report) stays
@@ -90,6 +95,7 @@ mod heartbeat;
 
 use futures::future::BoxFuture;
 
+pub use answer::DETAILS_ENCODE_TIMEOUT;
 pub(crate) use answer::{decode_input, encode_details, encode_result};
 pub use chain::CodecChain;
 pub use error::CodecError;

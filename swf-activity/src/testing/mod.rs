@@ -333,16 +333,16 @@ impl ActivityEnvironment {
         let codec = self.payload_codec.as_deref();
         let run = async {
             let input = codec::decode_input(codec, input).await?;
-            activity
+            let result = activity
                 .execute_with(progress, input, &self.resources)
-                .await
+                .await;
+            codec::encode_result(codec, result).await
         };
         let result = tokio::select! {
             result = run => result,
             () = shutdown => unreachable_pending(),
         };
-        let outcome = codec::encode_result(codec, result).await;
-        let outcome = codec::encode_details(codec, outcome).await;
+        let outcome = codec::encode_details(codec, ActivityOutcome::from_result(result)).await;
         let elapsed = start.elapsed();
         let cancel_reason = heartbeat.cancel_reason();
         heartbeat.finish();

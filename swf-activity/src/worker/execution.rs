@@ -232,13 +232,13 @@ async fn execute(
             tokio::spawn(
                 async move {
                     let input = codec::decode_input(Some(&*codec), input).await?;
-                    activity.execute(progress, input).await
+                    let result = activity.execute(progress, input).await;
+                    codec::encode_result(Some(&*codec), result).await
                 }
                 .in_current_span(),
             )
         }
     };
-    let codec = shared.config.payload_codec.as_deref();
     let shutdown = shared.shutdown.subscribe();
     let forced = shared.shutdown.subscribe_forced();
     let config = &shared.config;
@@ -250,7 +250,7 @@ async fn execute(
         }
     };
     Some(match ran {
-        Ran::Returned(result) => codec::encode_result(codec, result).await,
+        Ran::Returned(result) => Answer::from_result(result),
         Ran::Panicked(message) => {
             tracing::error!(panic = %message, "activity panicked");
             Answer::failed(&format!("activity panicked: {message}"), None)
