@@ -56,6 +56,7 @@ mod config;
 mod error;
 mod execution;
 mod history;
+mod pacing;
 mod poller;
 mod shutdown;
 mod signals;
@@ -76,6 +77,7 @@ pub use config::{
     DEFAULT_POLLERS, DEFAULT_SHUTDOWN_GRACE, POLL_ATTEMPT_TIMEOUT, TimeoutSource,
 };
 pub use error::{BuildError, WorkerError};
+pub use pacing::PollingControl;
 pub use shutdown::ShutdownHandle;
 pub use signals::FORCED_EXIT_AFTER;
 pub use stats::WorkerStats;
@@ -85,6 +87,7 @@ use crate::heartbeat::{HeartbeatEngine, HeartbeatTransport, TaskSchedule};
 use crate::metrics::WorkerLabels;
 use crate::registration::RegisteredTimeouts;
 use config::WorkerConfig;
+use pacing::PollGate;
 use stats::TaskCounters;
 
 /// Where the heartbeat engine runs.
@@ -133,6 +136,8 @@ pub(crate) struct WorkerShared {
     /// The `domain` and `task_list` labels of the worker's metrics.
     pub(crate) metric_labels: WorkerLabels,
     pub(crate) shutdown: ShutdownHandle,
+    /// What every poll passes first: the pause switch and the task start rate.
+    pub(crate) poll_gate: PollGate,
     engine_placement: EnginePlacement,
     engine: std::sync::Mutex<Option<HeartbeatEngine>>,
     started: AtomicBool,
@@ -225,11 +230,13 @@ impl Worker {
                 .retry_config(aws_sdk_swf::config::retry::RetryConfig::disabled())
                 .build(),
         );
+        let metric_labels = WorkerLabels::new(&config.domain, &config.task_list);
         Worker {
             shared: Arc::new(WorkerShared {
                 client,
                 task_client,
-                metric_labels: WorkerLabels::new(&config.domain, &config.task_list),
+                poll_gate: PollGate::new(config.task_start_rate, metric_labels.clone()),
+                metric_labels,
                 config,
                 activities,
                 counters: TaskCounters::default(),
@@ -248,6 +255,12 @@ impl Worker {
         self.shared.shutdown.clone()
     }
 
+    /// A handle that pauses and resumes this worker's polling from anywhere, while running tasks
+    /// go on (see [`PollingControl`]).
+    pub fn polling_control(&self) -> PollingControl {
+        self.shared.poll_gate.control()
+    }
+
     /// What the worker has done so far.
     pub fn stats(&self) -> WorkerStats {
         let heartbeats = self
@@ -257,7 +270,9 @@ impl Worker {
             .ok()
             .and_then(|engine| engine.as_ref().map(HeartbeatEngine::stats))
             .unwrap_or_default();
-        self.shared.counters.snapshot(heartbeats)
+        let mut stats = self.shared.counters.snapshot(heartbeats);
+        stats.polling_paused = self.shared.poll_gate.is_paused();
+        stats
     }
 
     /// The activity types this worker runs.
@@ -367,6 +382,7 @@ impl Worker {
             &shared.metric_labels,
             shared.config.max_concurrent_activities,
         );
+        crate::metrics::polling_paused(&shared.metric_labels, shared.poll_gate.is_paused());
         let slots = Arc::new(Semaphore::new(shared.config.max_concurrent_activities));
         let work = poller::run_pollers(Arc::clone(shared), engine, Arc::clone(&slots));
         tokio::pin!(work);
