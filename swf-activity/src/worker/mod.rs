@@ -4,7 +4,10 @@
 //!
 //! 1. [`Worker::run`] (or [`run_until`](Worker::run_until)) registers the activity types (unless
 //!    turned off), then starts the pollers.
-//! 2. A poller long-polls PollForActivityTask only while a concurrency slot is free. An empty
+//! 2. A poller long-polls PollForActivityTask only while a concurrency slot is free, polling is
+//!    not paused ([`Worker::polling_control`]) and, with
+//!    [`max_task_starts_per_second`](WorkerBuilder::max_task_starts_per_second), the rate allows
+//!    another start. An empty
 //!    answer is normal and the poller polls again; errors back off with jitter; UnknownResourceFault
 //!    (no such domain) and OperationNotPermittedFault end the run with an error that says what to fix.
 //! 3. Each task runs in its own tokio task with its own [`Progress`](crate::Progress); the heartbeat
