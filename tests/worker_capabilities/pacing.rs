@@ -165,6 +165,43 @@ async fn the_task_start_rate_holds_over_a_run() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_polls_do_not_use_the_rate_up() {
+    // One start every 4 s. The endpoint answers an empty poll after 200 ms, so an idle worker
+    // polls about 5 times a second; were each poll to spend a token, a task scheduled after a
+    // quiet spell would wait for the next one.
+    let local = support::endpoint_with_domain(
+        LocalSwf::builder().poll_timeout(Duration::from_millis(200)),
+        DOMAIN,
+    )
+    .await;
+    let worker = builder(&local)
+        .activity(touch_downstream)
+        .pollers(1)
+        .max_task_starts_per_second(0.25)
+        .build()
+        .unwrap();
+    worker.register_activity_types().await.unwrap();
+    let handle = worker.shutdown_handle();
+    let scenario = async {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let task = schedule(&local, "touch_downstream", "after-quiet".into(), "1".into());
+        assert_eq!(task.outcome().await, completed(1));
+        handle.shutdown();
+        task
+    };
+    let (result, task) = tokio::time::timeout(LIMIT, async {
+        tokio::join!(worker.run_until(std::future::pending()), scenario)
+    })
+    .await
+    .expect("the run ends in time");
+    result.unwrap();
+    let scheduled = recorded_at(&task, "ActivityTaskScheduled").unwrap();
+    let waited = recorded_at(&task, "ActivityTaskStarted").unwrap() - scheduled;
+    eprintln!("pacing: rate=0.25 idle_secs=1.5 waited_secs={waited:.3}");
+    assert!(waited < 1.0, "the task waited {waited:.3} s for a token");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_worker_starts_nothing_while_running_tasks_keep_heartbeating() {
     const PAUSE: Duration = Duration::from_secs(3);
     let local = endpoint().await;
