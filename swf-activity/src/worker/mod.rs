@@ -378,6 +378,8 @@ impl Worker {
             activities = shared.activities.len(),
             max_concurrent = shared.config.max_concurrent_activities,
             pollers = shared.config.pollers,
+            max_task_starts_per_second = ?shared.config.task_start_rate.map(|rate| rate.per_second),
+            polling_paused = shared.poll_gate.is_paused(),
             "worker started"
         );
 
