@@ -134,6 +134,7 @@
 //! | registering domains and types | [`registration`] |
 //! | values activities share: clients, pools | [`resources`], [`Resource`] |
 //! | scheduling activities and reading their outcomes, typed | [`decider`] |
+//! | answering a task from another process, by its token | [`completion`], [`ActivityError::completes_elsewhere`] |
 //! | unit tests without SWF | [`testing`] |
 //! | metrics for dashboards (feature `metrics`) | [`metrics`] |
 //! | an in-memory SWF endpoint (feature `local`) | `swf_activity::local`, the `swf-local` crate |
@@ -150,6 +151,8 @@
 pub mod activity;
 #[cfg(feature = "aws-sdk")]
 mod backoff;
+#[cfg(feature = "aws-sdk")]
+pub mod completion;
 pub mod decider;
 pub mod details;
 pub mod error;
@@ -163,6 +166,8 @@ pub mod progress;
 #[cfg(feature = "aws-sdk")]
 pub mod registration;
 pub mod resources;
+#[cfg(feature = "aws-sdk")]
+mod respond;
 #[cfg(feature = "aws-sdk")]
 mod sdk_errors;
 pub mod task;

@@ -36,7 +36,7 @@ use crate::details::render_details_into;
 use crate::error::ActivityError;
 use crate::heartbeat::state::Heart;
 use crate::limits::HEARTBEAT_DETAILS_MAX_CHARS;
-use crate::task::ActivityTask;
+use crate::task::{ActivityTask, TaskToken};
 
 pub use cancelled::{Cancelled, CancelledOwned};
 use state::TaskState;
@@ -178,6 +178,25 @@ impl Progress {
     /// The task this handle belongs to; `None` when [detached](Self::detached).
     pub fn task(&self) -> Option<&ActivityTask> {
         self.state.task.as_ref()
+    }
+
+    /// The task's token, for an activity that another system will answer: hand it over, then
+    /// return [`ActivityError::completes_elsewhere`](crate::ActivityError::completes_elsewhere).
+    /// `None` when [detached](Self::detached).
+    ///
+    /// ```
+    /// use swf_activity::{ActivityError, Progress};
+    ///
+    /// /// Asks a person to approve; the approval service answers the task later.
+    /// async fn request_approval(progress: Progress, outbox: &std::sync::mpsc::Sender<String>) -> Result<(), ActivityError> {
+    ///     let token = progress.task_token().ok_or_else(|| ActivityError::failed("not run by a worker"))?;
+    ///     tracing::info!(%token, "waiting for approval"); // logs only the fingerprint
+    ///     outbox.send(token.into_string()).map_err(|_| ActivityError::failed("approval service is down"))?;
+    ///     Err(ActivityError::completes_elsewhere())
+    /// }
+    /// ```
+    pub fn task_token(&self) -> Option<TaskToken> {
+        self.task().map(ActivityTask::token)
     }
 
     /// Reports progress details: a string is sent as it is, any other value as JSON.

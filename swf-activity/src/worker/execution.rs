@@ -132,8 +132,12 @@ async fn run(
     .await;
     heartbeat.finish();
     shared.counters.count_answer(&labels, &answer, &delivery);
-    if matches!(delivery, Delivery::Delivered { .. }) {
-        tracing::info!(answer = answer.kind(), "task answered");
+    match delivery {
+        Delivery::Delivered { .. } => tracing::info!(answer = answer.kind(), "task answered"),
+        Delivery::CompletesElsewhere => tracing::info!(
+            "activity handed its task token over: no answer sent, heartbeats stopped, slot freed"
+        ),
+        Delivery::TaskGone | Delivery::Undelivered => {}
     }
 }
 
