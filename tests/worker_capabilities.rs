@@ -8,3 +8,6 @@ mod support;
 
 #[path = "worker_capabilities/pacing.rs"]
 mod pacing;
+
+#[path = "worker_capabilities/external_completion.rs"]
+mod external_completion;
