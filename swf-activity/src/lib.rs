@@ -140,7 +140,7 @@
 //! | an in-memory SWF endpoint (feature `local`) | `swf_activity::local`, the `swf-local` crate |
 //!
 //! The repository's examples (`cargo run --example quickstart`, `cancellation`,
-//! `graceful_shutdown`, `resumable`, `testing_activities`, `metrics`, `real_aws`) show each of
+//! `graceful_shutdown`, `resumable`, `approval`, `testing_activities`, `metrics`, `real_aws`) show each of
 //! these at work.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
