@@ -19,6 +19,7 @@
 //! | returns a result over 32768 characters | RespondActivityTaskFailed, the reason giving size and limit |
 //! | returns `ActivityError::failed(..)` | RespondActivityTaskFailed (reason cut to 256, details to 32768 characters) |
 //! | returns `ActivityError::canceled()` | RespondActivityTaskCanceled with its details |
+//! | returns [`ActivityError::completes_elsewhere()`](crate::ActivityError::completes_elsewhere) | nothing: it handed its token over and another process answers ([`completion`](crate::completion)); heartbeats stop and the slot is freed at once |
 //! | panics | RespondActivityTaskFailed with the panic message; the worker keeps running |
 //! | input that does not deserialize | RespondActivityTaskFailed, reason "invalid input", serde's message in details |
 //! | unknown type or version | RespondActivityTaskFailed naming it and the types this worker runs |
