@@ -60,6 +60,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use crate::activity::{Activity, HeartbeatMode};
+use crate::blocking::BlockingPool;
 use crate::heartbeat::{HeartbeatConfig, HeartbeatEngine, TaskSchedule};
 use crate::progress::CancelReason;
 use crate::resources::Resources;
@@ -288,7 +289,8 @@ impl ActivityEnvironment {
             }
         };
         let result = tokio::select! {
-            result = activity.execute_with(progress, input, &self.resources) => result,
+            // A blocking activity runs on tokio's blocking threads, as in a worker.
+            result = BlockingPool::new(1).scope(activity.execute_with(progress, input, &self.resources)) => result,
             () = shutdown => unreachable_pending(),
         };
         let elapsed = start.elapsed();

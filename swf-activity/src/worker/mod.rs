@@ -71,6 +71,7 @@ use tokio::sync::Semaphore;
 
 pub use answer::ANSWER_ATTEMPT_TIMEOUT;
 pub use builder::WorkerBuilder;
+pub use config::DEFAULT_MAX_BLOCKING_ACTIVITIES;
 pub use config::{
     DEFAULT_ABANDON_GRACE, DEFAULT_CANCEL_GRACE, DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     DEFAULT_POLLERS, DEFAULT_SHUTDOWN_GRACE, POLL_ATTEMPT_TIMEOUT, TimeoutSource,
@@ -81,6 +82,7 @@ pub use signals::FORCED_EXIT_AFTER;
 pub use stats::WorkerStats;
 
 use crate::activity::{Activity, ActivityType, HeartbeatMode};
+use crate::blocking::BlockingPool;
 use crate::heartbeat::{HeartbeatEngine, HeartbeatTransport, TaskSchedule};
 use crate::metrics::WorkerLabels;
 use crate::registration::RegisteredTimeouts;
@@ -133,6 +135,8 @@ pub(crate) struct WorkerShared {
     /// The `domain` and `task_list` labels of the worker's metrics.
     pub(crate) metric_labels: WorkerLabels,
     pub(crate) shutdown: ShutdownHandle,
+    /// The places blocking activities run in.
+    pub(crate) blocking_pool: BlockingPool,
     engine_placement: EnginePlacement,
     engine: std::sync::Mutex<Option<HeartbeatEngine>>,
     started: AtomicBool,
@@ -225,6 +229,7 @@ impl Worker {
                 .retry_config(aws_sdk_swf::config::retry::RetryConfig::disabled())
                 .build(),
         );
+        let blocking_pool = BlockingPool::new(config.max_blocking_activities);
         Worker {
             shared: Arc::new(WorkerShared {
                 client,
@@ -234,6 +239,7 @@ impl Worker {
                 activities,
                 counters: TaskCounters::default(),
                 shutdown: ShutdownHandle::new(),
+                blocking_pool,
                 engine_placement,
                 engine: std::sync::Mutex::new(None),
                 started: AtomicBool::new(false),
