@@ -104,6 +104,19 @@ fn await_cancel(progress: Progress) -> Result<&'static str, ActivityError> {
     Ok("never cancelled")
 }
 
+/// Panics on its thread.
+#[activity(
+    blocking,
+    version = "1",
+    heartbeat_timeout = "5s",
+    start_to_close_timeout = "1m",
+    schedule_to_start_timeout = "1m",
+    schedule_to_close_timeout = "2m"
+)]
+fn explode(message: String) -> u32 {
+    panic!("{message}")
+}
+
 async fn endpoint() -> LocalSwf {
     let builder = LocalSwf::builder().poll_timeout(Duration::from_secs(1));
     support::endpoint_with_domain(builder, DOMAIN).await
@@ -288,5 +301,38 @@ async fn a_blocking_activity_sees_a_cancel_request_on_its_thread() {
             "ActivityTaskCancelRequested",
             "ActivityTaskCanceled"
         ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_activity_that_panics_fails_its_task_and_the_worker_goes_on() {
+    let local = endpoint().await;
+    let worker = builder(&local)
+        .activity(explode)
+        .activity(pulse)
+        .build()
+        .unwrap();
+    let outcomes = run_scenario(worker, async {
+        let exploded = local
+            .schedule_activity(spec("explode", "\"disk on fire\""))
+            .expect("activity schedules");
+        let first = exploded.outcome().await;
+        let pulsed = local
+            .schedule_activity(spec("pulse", "10"))
+            .expect("activity schedules");
+        (first, pulsed.outcome().await)
+    })
+    .await;
+    assert_eq!(
+        outcomes,
+        (
+            ActivityOutcome::Failed {
+                reason: Some("activity panicked: disk on fire".to_owned()),
+                details: None
+            },
+            ActivityOutcome::Completed {
+                result: Some("10".to_owned())
+            }
+        )
     );
 }
