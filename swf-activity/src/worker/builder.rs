@@ -120,7 +120,9 @@ impl WorkerBuilder {
     /// The pool bounds threads actually in use: a blocking activity keeps its place until its
     /// thread returns, even after the worker has given up on its task (see
     /// [`abandon_grace`](Self::abandon_grace)), so one that ignores cancellation holds its place
-    /// until it ends by itself.
+    /// until it ends by itself. Tokio's runtime also waits for blocking threads when it is dropped,
+    /// so such an activity keeps the process alive after [`Worker::run`] returns, until a second
+    /// shutdown signal ends it (see [`FORCED_EXIT_AFTER`](super::FORCED_EXIT_AFTER)).
     pub fn max_blocking_activities(mut self, max: usize) -> Self {
         self.max_blocking_activities = max;
         self
