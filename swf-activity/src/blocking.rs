@@ -41,15 +41,22 @@ impl BlockingPool {
     }
 
     /// Waits for a free place. The task is already started in SWF, so its heartbeats go on while
-    /// it waits, whatever its heartbeat mode.
-    async fn place(&self, progress: &Progress) -> Option<OwnedSemaphorePermit> {
+    /// it waits, whatever its heartbeat mode; a task cancelled meanwhile gives up its turn with the
+    /// reason, its body never run.
+    async fn place(&self, progress: &Progress) -> Result<OwnedSemaphorePermit, ActivityError> {
         if let Ok(place) = Arc::clone(&self.places).try_acquire_owned() {
-            return Some(place);
+            return Ok(place);
         }
         tracing::debug!("blocking activity waits for a place on the blocking pool");
         let _alive = progress.keep_alive();
-        // The semaphore is never closed, so this only fails if it were.
-        Arc::clone(&self.places).acquire_owned().await.ok()
+        tokio::select! {
+            place = Arc::clone(&self.places).acquire_owned() => place.map_err(|_| {
+                // The pool's semaphore is never closed.
+                ActivityError::failed("the worker's blocking pool is closed")
+            }),
+            reason = progress.cancelled() => Err(ActivityError::from(reason)
+                .with_details(&format!("{reason} while waiting for a place on the blocking pool"))),
+        }
     }
 }
 
@@ -69,14 +76,7 @@ where
     Box::pin(async move {
         let pool = POOL.try_with(BlockingPool::clone).ok();
         let place = match &pool {
-            Some(pool) => match pool.place(&progress).await {
-                Some(place) => Some(place),
-                None => {
-                    return Err(ActivityError::failed(
-                        "the worker's blocking pool is closed",
-                    ));
-                }
-            },
+            Some(pool) => Some(pool.place(&progress).await?),
             None => None,
         };
         if tokio::runtime::Handle::try_current().is_err() {
@@ -151,6 +151,37 @@ mod tests {
         let second = pool.scope(run_blocking(Progress::detached(), |_| Ok(Some("2".into()))));
         let result = tokio::time::timeout(Duration::from_secs(10), second).await;
         assert_eq!(result.unwrap().unwrap().as_deref(), Some("2"));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_task_cancelled_while_waiting_for_a_place_never_runs() {
+        let pool = BlockingPool::new(1);
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let first = tokio::spawn(pool.scope(run_blocking(Progress::detached(), move |_| {
+            let _ = released.recv_timeout(Duration::from_secs(10));
+            Ok(None)
+        })));
+        while pool.places.available_permits() == 1 {
+            tokio::task::yield_now().await;
+        }
+        let progress = Progress::detached();
+        let waiting =
+            tokio::spawn(pool.scope(run_blocking(progress.clone(), |_| Ok(Some("ran".into())))));
+        tokio::task::yield_now().await;
+        progress.cancel_from_worker(crate::CancelReason::Requested);
+        let error = tokio::time::timeout(Duration::from_secs(10), waiting)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap_err();
+        assert!(error.is_canceled(), "{error:?}");
+        assert_eq!(
+            error.details(),
+            Some("cancellation requested while waiting for a place on the blocking pool")
+        );
+        release.send(()).unwrap();
+        let first = tokio::time::timeout(Duration::from_secs(10), first).await;
+        assert!(matches!(first, Ok(Ok(Ok(None)))), "{first:?}");
     }
 
     #[test]

@@ -271,7 +271,8 @@ pub use swf_local as local;
 /// The worker runs its tasks on tokio's blocking threads, at most
 /// [`max_blocking_activities`](worker::WorkerBuilder::max_blocking_activities) at once (each also
 /// takes one of [`max_concurrent_activities`](worker::WorkerBuilder::max_concurrent_activities)).
-/// A task waiting for a place keeps heartbeating, whatever its heartbeat mode. Everything else is
+/// A task waiting for a place keeps heartbeating, whatever its heartbeat mode, and one cancelled
+/// while it waits answers at once (`Err(reason.into())`) without running. Everything else is
 /// as for an `async fn`: keys, registration defaults, typed input and output, `Progress` in any
 /// of its three forms, [`Resource`] parameters; the input is decoded and the output encoded on
 /// the blocking thread. The [`Progress`] works from a plain thread: [`Progress::report`],

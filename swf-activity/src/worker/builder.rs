@@ -115,7 +115,7 @@ impl WorkerBuilder {
     /// tokio's blocking threads (default 8). They count against
     /// [`max_concurrent_activities`](Self::max_concurrent_activities) too; a blocking task the
     /// worker has polled waits for a place while its heartbeats go on (it is already started in
-    /// SWF).
+    /// SWF); cancelled meanwhile, it answers at once without running.
     ///
     /// The pool bounds threads actually in use: a blocking activity keeps its place until its
     /// thread returns, even after the worker has given up on its task (see
