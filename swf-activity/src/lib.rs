@@ -169,6 +169,7 @@ mod sdk_errors;
 pub mod task;
 pub mod testing;
 pub mod timeout;
+mod token_bucket;
 #[cfg(feature = "aws-sdk")]
 pub mod worker;
 
