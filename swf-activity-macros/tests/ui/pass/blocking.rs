@@ -1,5 +1,5 @@
 //! Blocking activities: plain `fn`s with `Progress` in any form, resources, and any output; the
-//! worker's `execute` runs them off the calling thread.
+//! input is decoded on the blocking thread, so it need not be `Send`.
 
 use std::time::Duration;
 
@@ -41,6 +41,19 @@ fn no_progress_no_output(input: Vec<u8>) {
     let _ = input;
 }
 
+/// An input that cannot move between threads.
+#[derive(serde::Deserialize)]
+pub struct ThreadBound {
+    pub frames: u32,
+    #[serde(skip)]
+    pub here_only: std::marker::PhantomData<std::rc::Rc<()>>,
+}
+
+#[activity(version = "1", blocking)]
+fn thread_bound_input(input: ThreadBound) -> u32 {
+    input.frames
+}
+
 fn main() {
     assert_eq!(by_value::run(Progress::detached()), false);
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
@@ -49,6 +62,8 @@ fn main() {
         assert_eq!(result.unwrap().as_deref(), Some("42"));
         let result = no_progress_no_output.execute(Progress::detached(), Some("[1]".into())).await;
         assert_eq!(result.unwrap(), None);
+        let result = thread_bound_input.execute(Progress::detached(), Some(r#"{"frames":3}"#.into())).await;
+        assert_eq!(result.unwrap().as_deref(), Some("3"));
         let result = by_value.execute(Progress::detached(), None).await;
         assert_eq!(result.unwrap().as_deref(), Some("false"));
         let mut resources = swf_activity::resources::Resources::new();
