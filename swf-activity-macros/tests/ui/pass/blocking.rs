@@ -4,14 +4,19 @@
 use std::time::Duration;
 
 use swf_activity::activity::Activity;
-use swf_activity::{activity, ActivityError, Progress, Resource};
+use swf_activity::{ActivityError, Progress, Resource, activity};
 
 pub struct Codec {
     pub name: String,
 }
 
 /// Transcodes one file.
-#[activity(blocking, version = "1", heartbeat_timeout = "30s", heartbeat = "manual")]
+#[activity(
+    blocking,
+    version = "1",
+    heartbeat_timeout = "30s",
+    heartbeat = "manual"
+)]
 fn transcode(
     progress: &Progress,
     codec: Resource<Codec>,
@@ -56,13 +61,21 @@ fn thread_bound_input(input: ThreadBound) -> u32 {
 
 fn main() {
     assert_eq!(by_value::run(Progress::detached()), false);
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     rt.block_on(async {
-        let result = by_mut_ref.execute(Progress::detached(), Some("41".into())).await;
+        let result = by_mut_ref
+            .execute(Progress::detached(), Some("41".into()))
+            .await;
         assert_eq!(result.unwrap().as_deref(), Some("42"));
-        let result = no_progress_no_output.execute(Progress::detached(), Some("[1]".into())).await;
+        let result = no_progress_no_output
+            .execute(Progress::detached(), Some("[1]".into()))
+            .await;
         assert_eq!(result.unwrap(), None);
-        let result = thread_bound_input.execute(Progress::detached(), Some(r#"{"frames":3}"#.into())).await;
+        let result = thread_bound_input
+            .execute(Progress::detached(), Some(r#"{"frames":3}"#.into()))
+            .await;
         assert_eq!(result.unwrap().as_deref(), Some("3"));
         let result = by_value.execute(Progress::detached(), None).await;
         assert_eq!(result.unwrap().as_deref(), Some("false"));
@@ -73,7 +86,9 @@ fn main() {
             .await;
         assert_eq!(result.unwrap().as_deref(), Some("\"a.mov as av1\""));
         // Outside a worker a missing resource fails the task, as for an `async fn`.
-        let result = transcode.execute(Progress::detached(), Some("\"a.mov\"".into())).await;
+        let result = transcode
+            .execute(Progress::detached(), Some("\"a.mov\"".into()))
+            .await;
         assert_eq!(result.unwrap_err().reason(), Some("missing resource"));
     });
     assert_eq!(transcode::DEFINITION.activity_type.name, "transcode");
