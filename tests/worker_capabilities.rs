@@ -11,3 +11,6 @@ mod pacing;
 
 #[path = "worker_capabilities/external_completion.rs"]
 mod external_completion;
+
+#[path = "worker_capabilities/blocking.rs"]
+mod blocking;

@@ -29,6 +29,7 @@ pub(crate) mod state;
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -152,6 +153,18 @@ impl fmt::Debug for Progress {
             .field("task", &self.state.fingerprint())
             .field("cancel_reason", &self.cancel_reason())
             .finish()
+    }
+}
+
+/// Holds a task's heartbeats on schedule while it lives; see [`Progress::keep_alive`].
+pub(crate) struct KeptAlive {
+    state: Arc<TaskState>,
+}
+
+impl Drop for KeptAlive {
+    fn drop(&mut self) {
+        self.state.heart().hold_alive(false);
+        self.state.wake_engine();
     }
 }
 
@@ -303,6 +316,53 @@ impl Progress {
     /// Why the activity has been asked to stop, if it has. Never waits.
     pub fn cancel_reason(&self) -> Option<CancelReason> {
         self.state.reason()
+    }
+
+    /// `Err(reason)` once the activity has been asked to stop, for `?` in code that cannot await
+    /// (a [blocking activity](macro@crate::activity#blocking-activities)). Never waits.
+    ///
+    /// ```
+    /// use swf_activity::{activity, ActivityError, Progress};
+    ///
+    /// #[activity(blocking, version = "1")]
+    /// fn checksum(progress: Progress, chunks: Vec<Vec<u8>>) -> Result<u32, ActivityError> {
+    ///     let mut sum = 0u32;
+    ///     for chunk in &chunks {
+    ///         progress.check_cancelled()?;
+    ///         sum = chunk.iter().fold(sum, |s, b| s.wrapping_add(u32::from(*b)));
+    ///     }
+    ///     Ok(sum)
+    /// }
+    /// assert_eq!(checksum::run(Progress::detached(), vec![vec![1, 2], vec![3]]).unwrap(), 6);
+    /// ```
+    pub fn check_cancelled(&self) -> Result<(), CancelReason> {
+        self.cancel_reason().map_or(Ok(()), Err)
+    }
+
+    /// Blocks the calling thread until the activity is asked to stop or `timeout` has passed,
+    /// whichever comes first; the reason if it was asked to stop. The blocking counterpart of
+    /// [`cancelled`](Self::cancelled), for loops on a plain thread that wait between steps (in
+    /// place of `std::thread::sleep`). Never call it from async code: it blocks the runtime's
+    /// thread; use [`cancelled`](Self::cancelled) in a `tokio::select!` there.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use swf_activity::Progress;
+    ///
+    /// let progress = Progress::detached();
+    /// assert_eq!(progress.wait_cancelled_timeout(Duration::from_millis(1)), None);
+    /// ```
+    pub fn wait_cancelled_timeout(&self, timeout: Duration) -> Option<CancelReason> {
+        self.state.wait_cancelled_timeout(timeout)
+    }
+
+    /// Keeps the task alive on schedule, whatever its heartbeat mode, until the guard is dropped.
+    pub(crate) fn keep_alive(&self) -> KeptAlive {
+        self.state.heart().hold_alive(true);
+        self.state.wake_engine();
+        KeptAlive {
+            state: Arc::clone(&self.state),
+        }
     }
 
     /// Resolves when the activity is asked to stop, with the reason; at once if it already was.

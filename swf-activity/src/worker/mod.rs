@@ -76,6 +76,7 @@ use tokio::sync::Semaphore;
 
 pub use answer::ANSWER_ATTEMPT_TIMEOUT;
 pub use builder::WorkerBuilder;
+pub use config::DEFAULT_MAX_BLOCKING_ACTIVITIES;
 pub use config::{
     DEFAULT_ABANDON_GRACE, DEFAULT_CANCEL_GRACE, DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     DEFAULT_POLLERS, DEFAULT_SHUTDOWN_GRACE, POLL_ATTEMPT_TIMEOUT, TimeoutSource,
@@ -87,6 +88,7 @@ pub use signals::FORCED_EXIT_AFTER;
 pub use stats::WorkerStats;
 
 use crate::activity::{Activity, ActivityType, HeartbeatMode};
+use crate::blocking::BlockingPool;
 use crate::heartbeat::{HeartbeatEngine, HeartbeatTransport, TaskSchedule};
 use crate::metrics::WorkerLabels;
 use crate::registration::RegisteredTimeouts;
@@ -142,6 +144,8 @@ pub(crate) struct WorkerShared {
     pub(crate) shutdown: ShutdownHandle,
     /// What every poll passes first: the pause switch and the task start rate.
     pub(crate) poll_gate: PollGate,
+    /// The places blocking activities run in.
+    pub(crate) blocking_pool: BlockingPool,
     engine_placement: EnginePlacement,
     engine: std::sync::Mutex<Option<HeartbeatEngine>>,
     started: AtomicBool,
@@ -235,6 +239,7 @@ impl Worker {
                 .build(),
         );
         let metric_labels = WorkerLabels::new(&config.domain, &config.task_list);
+        let blocking_pool = BlockingPool::new(config.max_blocking_activities);
         Worker {
             shared: Arc::new(WorkerShared {
                 client,
@@ -245,6 +250,7 @@ impl Worker {
                 activities,
                 counters: TaskCounters::default(),
                 shutdown: ShutdownHandle::new(),
+                blocking_pool,
                 engine_placement,
                 engine: std::sync::Mutex::new(None),
                 started: AtomicBool::new(false),
