@@ -6,5 +6,14 @@
 #[allow(dead_code, reason = "each capability's module uses what it needs")]
 mod support;
 
+#[path = "worker_capabilities/pacing.rs"]
+mod pacing;
+
+#[path = "worker_capabilities/external_completion.rs"]
+mod external_completion;
+
+#[path = "worker_capabilities/blocking.rs"]
+mod blocking;
+
 #[path = "worker_capabilities/payload_codec.rs"]
 mod payload_codec;

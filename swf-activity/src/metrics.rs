@@ -27,6 +27,7 @@
 //! | `swf_activity_answers_after_lost_response_total` | counter | `activity`, `version` | answers found applied after a lost response (a retry met UnknownResourceFault); also counted in `tasks_answered_total` |
 //! | `swf_activity_tasks_stopped_at_shutdown_total` | counter | `activity`, `version`, `reason` = `shutdown_grace`, `forced_shutdown` | activities the worker stopped while shutting down (they are answered failed, and counted there too) |
 //! | `swf_activity_tasks_abandoned_total` | counter | `activity`, `version` | activities dropped unanswered: SWF no longer took an answer and they ignored their cancellation past the abandon grace |
+//! | `swf_activity_tasks_completing_elsewhere_total` | counter | `activity`, `version` | tasks whose activity handed its token over ([`ActivityError::completes_elsewhere`](crate::ActivityError::completes_elsewhere)): no answer sent, slot freed, another system answers |
 //! | `swf_activity_task_duration_seconds` | histogram | `activity`, `version` | from a task's start until its answer is ready |
 //! | `swf_activity_cancellations_total` | counter | `activity`, `version`, `reason` = `requested`, `worker_shutdown`, `task_gone`, `not_permitted`, `start_to_close_elapsed`, `heartbeat_timeout_elapsed` | tasks whose [`cancelled()`](crate::Progress::cancelled) resolved, by [`CancelReason`] |
 //! | `swf_activity_slots_in_use` | gauge | | tasks running now |
@@ -39,13 +40,15 @@
 //! | `swf_activity_heartbeat_timeouts_total` | counter | | tasks given up because no heartbeat was answered within their heartbeat timeout (plus the margin) |
 //! | `swf_activity_heartbeat_overloads_total` | counter | | times the running tasks came to need more heartbeats per second than the budget refills (polling pauses meanwhile) |
 //! | `swf_activity_heartbeat_budget_tokens` | gauge | | heartbeats the worker's budget allows at once, as of the engine's last look |
+//! | `swf_activity_polling_paused` | gauge | | 1 while polling is paused through a [`PollingControl`](crate::worker::PollingControl), else 0 |
 //!
 //! [`Worker::stats`](crate::worker::Worker::stats) counts the same events, for one worker:
 //! `tasks_started`, `tasks_completed` / `_failed` / `_canceled` (`tasks_answered_total` by
 //! `answer`), `answered_after_gone` and `answers_undelivered` (`answers_undelivered_total` by
-//! `reason`), `answers_after_lost_response`, `tasks_abandoned`, `heartbeats_sent`,
-//! `heartbeats_coalesced`, `heartbeats_throttled`, `heartbeat_timeouts` and `heartbeat_overloads`
-//! are the sums of the matching metrics over their labels.
+//! `reason`), `answers_after_lost_response`, `tasks_abandoned`, `tasks_completing_elsewhere`,
+//! `heartbeats_sent`, `heartbeats_coalesced`, `heartbeats_throttled`, `heartbeat_timeouts` and `heartbeat_overloads`
+//! are the sums of the matching metrics over their labels; `polling_paused` is the
+//! `polling_paused` gauge.
 //!
 //! # Example
 //!
@@ -80,6 +83,8 @@ pub const ANSWERS_AFTER_LOST_RESPONSE: &str = "swf_activity_answers_after_lost_r
 pub const TASKS_STOPPED_AT_SHUTDOWN: &str = "swf_activity_tasks_stopped_at_shutdown_total";
 /// Counter: activities dropped unanswered because SWF no longer took an answer.
 pub const TASKS_ABANDONED: &str = "swf_activity_tasks_abandoned_total";
+/// Counter: tasks whose activity handed its token over for another system to answer.
+pub const TASKS_COMPLETING_ELSEWHERE: &str = "swf_activity_tasks_completing_elsewhere_total";
 /// Histogram, seconds: from a task's start until its answer is ready.
 pub const TASK_DURATION: &str = "swf_activity_task_duration_seconds";
 /// Counter: tasks cancelled, by `reason` (`requested`, `worker_shutdown`, `task_gone`,
@@ -106,6 +111,9 @@ pub const HEARTBEAT_TIMEOUTS: &str = "swf_activity_heartbeat_timeouts_total";
 pub const HEARTBEAT_OVERLOADS: &str = "swf_activity_heartbeat_overloads_total";
 /// Gauge: heartbeats the worker's budget allows at once.
 pub const HEARTBEAT_BUDGET_TOKENS: &str = "swf_activity_heartbeat_budget_tokens";
+/// Gauge: 1 while polling is paused through a [`PollingControl`](crate::worker::PollingControl),
+/// else 0.
+pub const POLLING_PAUSED: &str = "swf_activity_polling_paused";
 
 /// What a metric is, for the recorder.
 #[cfg(feature = "metrics")]
@@ -204,6 +212,13 @@ const TABLE: &[MetricSpec] = {
             "Activities dropped unanswered because SWF no longer took an answer",
         ),
         row(
+            TASKS_COMPLETING_ELSEWHERE,
+            Counter,
+            Count,
+            TASK,
+            "Tasks whose activity handed its token over for another system to answer",
+        ),
+        row(
             TASK_DURATION,
             Histogram,
             Seconds,
@@ -286,6 +301,13 @@ const TABLE: &[MetricSpec] = {
             Count,
             &[],
             "Heartbeats the worker's budget allows at once",
+        ),
+        row(
+            POLLING_PAUSED,
+            Gauge,
+            Count,
+            &[],
+            "1 while polling is paused through a PollingControl, else 0",
         ),
     ]
 };
@@ -462,7 +484,8 @@ pub(crate) enum ShutdownStop {
     Forced,
 }
 
-/// What became of a task's answer, for [`TASKS_ANSWERED`] and [`ANSWERS_UNDELIVERED`].
+/// What became of a task's answer, for [`TASKS_ANSWERED`], [`ANSWERS_UNDELIVERED`] and
+/// [`TASKS_COMPLETING_ELSEWHERE`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum AnswerResult {
     Completed,
@@ -470,6 +493,7 @@ pub(crate) enum AnswerResult {
     Canceled,
     TaskGone,
     Undelivered,
+    CompletesElsewhere,
 }
 
 /// The worker starts running: describes the metrics and sets the slot gauges.
@@ -481,6 +505,13 @@ pub(crate) fn worker_started(labels: &WorkerLabels, slots: usize) {
         ::metrics::gauge!(SLOTS_IN_USE, labels.with(&[])).set(0.0);
         ::metrics::gauge!(SLOTS_FREE, labels.with(&[])).set(slots as f64);
     }
+}
+
+/// Polling was paused or resumed (or the worker starts, paused or not).
+#[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+pub(crate) fn polling_paused(labels: &WorkerLabels, paused: bool) {
+    #[cfg(feature = "metrics")]
+    ::metrics::gauge!(POLLING_PAUSED, labels.with(&[])).set(if paused { 1.0 } else { 0.0 });
 }
 
 /// A PollForActivityTask call returned.
@@ -532,6 +563,10 @@ pub(crate) fn task_answered(labels: &TaskLabels, result: AnswerResult) {
             AnswerResult::Canceled => (TASKS_ANSWERED, ("answer", "canceled")),
             AnswerResult::TaskGone => (ANSWERS_UNDELIVERED, ("reason", "task_gone")),
             AnswerResult::Undelivered => (ANSWERS_UNDELIVERED, ("reason", "error")),
+            AnswerResult::CompletesElsewhere => {
+                ::metrics::counter!(TASKS_COMPLETING_ELSEWHERE, labels.with(None)).increment(1);
+                return;
+            }
         };
         ::metrics::counter!(name, labels.with(Some(label))).increment(1);
     }

@@ -90,7 +90,7 @@ pub(crate) async fn encode_details(
         ActivityOutcome::Canceled { details } => ActivityOutcome::Canceled {
             details: encode_one(codec, details).await,
         },
-        completed @ ActivityOutcome::Completed { .. } => completed,
+        other @ (ActivityOutcome::Completed { .. } | ActivityOutcome::CompletesElsewhere) => other,
     }
 }
 

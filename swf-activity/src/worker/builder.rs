@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use aws_sdk_swf::Client;
 
+use super::config::DEFAULT_MAX_BLOCKING_ACTIVITIES;
 use super::config::{
     DEFAULT_ABANDON_GRACE, DEFAULT_CANCEL_GRACE, DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     DEFAULT_POLLERS, DEFAULT_SHUTDOWN_GRACE, POLL_ATTEMPT_TIMEOUT, TimeoutSource, WorkerConfig,
 };
 use super::error::BuildError;
+use super::pacing::TaskStartRate;
 use super::{EnginePlacement, Worker};
 use crate::activity::{Activity, ActivityType};
 use crate::codec::PayloadCodec;
@@ -27,6 +29,7 @@ use crate::timeout::Timeout;
 /// | [`domain`](Self::domain), [`task_list`](Self::task_list) | required |
 /// | [`identity`](Self::identity) | `host:pid` |
 /// | [`max_concurrent_activities`](Self::max_concurrent_activities) | 16 |
+/// | [`max_blocking_activities`](Self::max_blocking_activities) | 8 |
 /// | [`pollers`](Self::pollers) | 2 (never more than the concurrency) |
 /// | [`register_activity_types`](Self::register_activity_types) | on |
 /// | [`heartbeat`](Self::heartbeat) | [`HeartbeatConfig::default`] |
@@ -37,6 +40,8 @@ use crate::timeout::Timeout;
 /// | [`abandon_grace`](Self::abandon_grace) | 10 s |
 /// | [`deadline_margin`](Self::deadline_margin) | 2 s |
 /// | [`resource`](Self::resource) | none; each one an activity takes is required |
+/// | [`max_task_starts_per_second`](Self::max_task_starts_per_second) | no limit |
+/// | [`task_start_burst`](Self::task_start_burst) | 1 (with a start rate) |
 /// | [`payload_codec`](Self::payload_codec) | none: payloads go to SWF as the activities make them |
 #[must_use = "a builder does nothing until build() is called"]
 pub struct WorkerBuilder {
@@ -45,6 +50,7 @@ pub struct WorkerBuilder {
     task_list: Option<String>,
     identity: Option<String>,
     max_concurrent_activities: usize,
+    max_blocking_activities: usize,
     pollers: usize,
     register_activity_types: bool,
     heartbeat: HeartbeatConfig,
@@ -58,6 +64,8 @@ pub struct WorkerBuilder {
     engine_placement: EnginePlacement,
     activities: Vec<Arc<dyn Activity>>,
     resources: Resources,
+    max_task_starts_per_second: Option<f64>,
+    task_start_burst: Option<u32>,
     payload_codec: Option<Arc<dyn PayloadCodec>>,
 }
 
@@ -69,6 +77,7 @@ impl WorkerBuilder {
             task_list: None,
             identity: None,
             max_concurrent_activities: DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+            max_blocking_activities: DEFAULT_MAX_BLOCKING_ACTIVITIES,
             pollers: DEFAULT_POLLERS,
             register_activity_types: true,
             heartbeat: HeartbeatConfig::default(),
@@ -82,6 +91,8 @@ impl WorkerBuilder {
             engine_placement: EnginePlacement::DedicatedThread,
             activities: Vec::new(),
             resources: Resources::new(),
+            max_task_starts_per_second: None,
+            task_start_burst: None,
             payload_codec: None,
         }
     }
@@ -108,6 +119,23 @@ impl WorkerBuilder {
     /// waits on a busy worker.
     pub fn max_concurrent_activities(mut self, max: usize) -> Self {
         self.max_concurrent_activities = max;
+        self
+    }
+
+    /// How many [blocking activities](macro@crate::activity#blocking-activities) run at once, on
+    /// tokio's blocking threads (default 8). They count against
+    /// [`max_concurrent_activities`](Self::max_concurrent_activities) too; a blocking task the
+    /// worker has polled waits for a place while its heartbeats go on (it is already started in
+    /// SWF); cancelled meanwhile, it answers at once without running.
+    ///
+    /// The pool bounds threads actually in use: a blocking activity keeps its place until its
+    /// thread returns, even after the worker has given up on its task (see
+    /// [`abandon_grace`](Self::abandon_grace)), so one that ignores cancellation holds its place
+    /// until it ends by itself. Tokio's runtime also waits for blocking threads when it is dropped,
+    /// so such an activity keeps the process alive after [`Worker::run`] returns, until a second
+    /// shutdown signal ends it (see [`FORCED_EXIT_AFTER`](super::FORCED_EXIT_AFTER)).
+    pub fn max_blocking_activities(mut self, max: usize) -> Self {
+        self.max_blocking_activities = max;
         self
     }
 
@@ -163,9 +191,11 @@ impl WorkerBuilder {
     /// [`tasks_abandoned`](super::WorkerStats::tasks_abandoned). The activity sees
     /// [`cancelled()`](crate::Progress::cancelled) resolve at the start of this grace.
     ///
-    /// Dropping a future cannot stop code that blocks its thread: run blocking or CPU-bound code
-    /// with `tokio::task::spawn_blocking`, passing it a clone of the
-    /// [`Progress`](crate::Progress) to check.
+    /// Dropping a future cannot stop code that blocks its thread: write blocking or CPU-bound
+    /// code as a [blocking activity](macro@crate::activity#blocking-activities), which checks its
+    /// [`Progress`](crate::Progress) from its own thread. A blocking activity that ignores the
+    /// cancellation is abandoned all the same, but its thread runs on and keeps its place in
+    /// [`max_blocking_activities`](Self::max_blocking_activities) until it returns.
     pub fn abandon_grace(mut self, grace: Duration) -> Self {
         self.abandon_grace = grace;
         self
@@ -239,6 +269,53 @@ impl WorkerBuilder {
         self
     }
 
+    /// The most tasks this worker starts per second, on average, whatever its slots allow: for a
+    /// downstream that must not see more (SWF has no task list rate limit, so the worker is the
+    /// throttle). AWS Flow for Java's `ActivityWorker.setMaximumPollRatePerSecond` and Temporal's
+    /// `MaxWorkerActivitiesPerSecond` do the same. No limit unless set; [`build`](Self::build)
+    /// refuses zero, negative, infinite and NaN rates.
+    ///
+    /// A token bucket shared by all pollers: a poll starts only with a token, which is spent when
+    /// the poll brings a task and given back when it comes back empty or fails, so long polls
+    /// with no work do not use the rate up. After a quiet period up to
+    /// [`task_start_burst`](Self::task_start_burst) tasks (default 1) start at once. Tokens are
+    /// taken when a poll starts, and SWF may hold a poll up to 60 s before it hands a task over:
+    /// when tasks arrive while several polls wait, up to [`pollers`](Self::pollers) of them may
+    /// start together: over any `t` seconds at most `burst + rate × t` tasks start, plus one for
+    /// each poll already waiting when those seconds began.
+    ///
+    /// The limit is per worker: with several workers on one task list, divide the downstream's
+    /// limit among them.
+    ///
+    /// ```no_run
+    /// # use swf_activity::{activity, ActivityError};
+    /// # #[activity(version = "1", start_to_close_timeout = "1m")]
+    /// # async fn charge(order: String) -> Result<(), ActivityError> { Ok(()) }
+    /// # fn example(client: aws_sdk_swf::Client) -> Result<(), swf_activity::worker::BuildError> {
+    /// use swf_activity::worker::Worker;
+    ///
+    /// // The payment provider takes at most 5 requests a second.
+    /// let worker = Worker::builder(client)
+    ///     .domain("shop")
+    ///     .task_list("payments")
+    ///     .activity(charge)
+    ///     .max_task_starts_per_second(5.0)
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn max_task_starts_per_second(mut self, per_second: f64) -> Self {
+        self.max_task_starts_per_second = Some(per_second);
+        self
+    }
+
+    /// How many tasks may start at once after a quiet period, under
+    /// [`max_task_starts_per_second`](Self::max_task_starts_per_second) (default 1: starts are
+    /// spaced evenly). [`build`](Self::build) refuses 0, and a burst without a rate.
+    pub fn task_start_burst(mut self, burst: u32) -> Self {
+        self.task_start_burst = Some(burst);
+        self
+    }
+
     /// Encodes what the worker sends SWF (results, failure and cancellation details, heartbeat
     /// details) and decodes each task's input with `codec`: compression, a claim-check store,
     /// encryption. SWF's limits apply to the encoded payloads. Deciders use the same codec (see
@@ -283,9 +360,16 @@ impl WorkerBuilder {
                 setting: "max_concurrent_activities",
             });
         }
+        if self.max_blocking_activities == 0 {
+            return Err(BuildError::Zero {
+                setting: "max_blocking_activities",
+            });
+        }
         if self.pollers == 0 {
             return Err(BuildError::Zero { setting: "pollers" });
         }
+        let task_start_rate =
+            task_start_rate(self.max_task_starts_per_second, self.task_start_burst)?;
         if self.activities.is_empty() {
             return Err(BuildError::NoActivities);
         }
@@ -312,6 +396,7 @@ impl WorkerBuilder {
             task_list,
             identity,
             max_concurrent_activities: self.max_concurrent_activities,
+            max_blocking_activities: self.max_blocking_activities,
             pollers: self.pollers.min(self.max_concurrent_activities),
             register_activity_types: self.register_activity_types,
             heartbeat: HeartbeatConfig {
@@ -326,6 +411,7 @@ impl WorkerBuilder {
             cancel_grace: self.cancel_grace,
             abandon_grace: self.abandon_grace,
             poll_timeout: self.poll_timeout,
+            task_start_rate,
             payload_codec: self.payload_codec,
         };
         Ok(Worker::new(
@@ -335,6 +421,29 @@ impl WorkerBuilder {
             self.engine_placement,
         ))
     }
+}
+
+/// The task start rate the settings ask for, if any.
+fn task_start_rate(
+    per_second: Option<f64>,
+    burst: Option<u32>,
+) -> Result<Option<TaskStartRate>, BuildError> {
+    let Some(per_second) = per_second else {
+        return match burst {
+            Some(_) => Err(BuildError::TaskStartBurstWithoutRate),
+            None => Ok(None),
+        };
+    };
+    if !(per_second.is_finite() && per_second > 0.0) {
+        return Err(BuildError::InvalidTaskStartRate { per_second });
+    }
+    let burst = burst.unwrap_or(1);
+    if burst == 0 {
+        return Err(BuildError::Zero {
+            setting: "task_start_burst",
+        });
+    }
+    Ok(Some(TaskStartRate { per_second, burst }))
 }
 
 fn check_name(field: NameField, value: &str) -> Result<(), BuildError> {

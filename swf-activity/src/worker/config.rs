@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::pacing::TaskStartRate;
 use crate::codec::PayloadCodec;
 use crate::heartbeat::HeartbeatConfig;
 use crate::timeout::Timeout;
@@ -38,6 +39,7 @@ pub(crate) struct WorkerConfig {
     pub(crate) task_list: String,
     pub(crate) identity: String,
     pub(crate) max_concurrent_activities: usize,
+    pub(crate) max_blocking_activities: usize,
     pub(crate) pollers: usize,
     pub(crate) register_activity_types: bool,
     pub(crate) heartbeat: HeartbeatConfig,
@@ -47,11 +49,14 @@ pub(crate) struct WorkerConfig {
     pub(crate) cancel_grace: Duration,
     pub(crate) abandon_grace: Duration,
     pub(crate) poll_timeout: Duration,
+    pub(crate) task_start_rate: Option<TaskStartRate>,
     pub(crate) payload_codec: Option<Arc<dyn PayloadCodec>>,
 }
 
 /// Default number of activities a worker runs at once.
 pub const DEFAULT_MAX_CONCURRENT_ACTIVITIES: usize = 16;
+/// Default number of blocking activities (`#[activity(blocking)]`) a worker runs at once.
+pub const DEFAULT_MAX_BLOCKING_ACTIVITIES: usize = 8;
 /// Default number of concurrent long polls.
 pub const DEFAULT_POLLERS: usize = 2;
 /// Default time running activities get to finish after shutdown begins.

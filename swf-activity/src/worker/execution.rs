@@ -134,8 +134,12 @@ async fn run(
     .await;
     heartbeat.finish();
     shared.counters.count_answer(&labels, &answer, &delivery);
-    if matches!(delivery, Delivery::Delivered { .. }) {
-        tracing::info!(answer = answer.kind(), "task answered");
+    match delivery {
+        Delivery::Delivered { .. } => tracing::info!(answer = answer.kind(), "task answered"),
+        Delivery::CompletesElsewhere => tracing::info!(
+            "activity handed its task token over: no answer sent, heartbeats stopped, slot freed"
+        ),
+        Delivery::TaskGone | Delivery::Undelivered => {}
     }
 }
 
@@ -222,20 +226,23 @@ async fn execute(
     let started = Instant::now();
     let mut join = match shared.config.payload_codec.clone() {
         None => tokio::spawn(
-            activity
-                .execute(heartbeat.progress(), input)
+            shared
+                .blocking_pool
+                .scope(activity.execute(heartbeat.progress(), input))
                 .in_current_span(),
         ),
         Some(codec) => {
             let activity = Arc::clone(&activity);
             let progress = heartbeat.progress();
             tokio::spawn(
-                async move {
-                    let input = codec::decode_input(Some(&*codec), input).await?;
-                    let result = activity.execute(progress, input).await;
-                    codec::encode_result(Some(&*codec), result).await
-                }
-                .in_current_span(),
+                shared
+                    .blocking_pool
+                    .scope(async move {
+                        let input = codec::decode_input(Some(&*codec), input).await?;
+                        let result = activity.execute(progress, input).await;
+                        codec::encode_result(Some(&*codec), result).await
+                    })
+                    .in_current_span(),
             )
         }
     };
@@ -282,8 +289,9 @@ async fn execute(
                 %reason,
                 grace = ?config.abandon_grace,
                 "SWF no longer accepts an answer for this task and the activity ignored its cancellation: \
-                 it was dropped and its slot freed (an activity blocking its thread keeps running \
-                 there: run blocking code with tokio::task::spawn_blocking and check the Progress)"
+                 it was dropped and its slot freed (code blocking a thread keeps running there, and a \
+                 blocking activity keeps its place on the blocking pool until it returns: check the \
+                 Progress with check_cancelled or wait_cancelled_timeout)"
             );
             return None;
         }

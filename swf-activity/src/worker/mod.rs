@@ -4,7 +4,10 @@
 //!
 //! 1. [`Worker::run`] (or [`run_until`](Worker::run_until)) registers the activity types (unless
 //!    turned off), then starts the pollers.
-//! 2. A poller long-polls PollForActivityTask only while a concurrency slot is free. An empty
+//! 2. A poller long-polls PollForActivityTask only while a concurrency slot is free, polling is
+//!    not paused ([`Worker::polling_control`]) and, with
+//!    [`max_task_starts_per_second`](WorkerBuilder::max_task_starts_per_second), the rate allows
+//!    another start. An empty
 //!    answer is normal and the poller polls again; errors back off with jitter; UnknownResourceFault
 //!    (no such domain) and OperationNotPermittedFault end the run with an error that says what to fix.
 //! 3. Each task runs in its own tokio task with its own [`Progress`](crate::Progress); the heartbeat
@@ -16,6 +19,7 @@
 //! | returns a result over 32768 characters | RespondActivityTaskFailed, the reason giving size and limit |
 //! | returns `ActivityError::failed(..)` | RespondActivityTaskFailed (reason cut to 256, details to 32768 characters) |
 //! | returns `ActivityError::canceled()` | RespondActivityTaskCanceled with its details |
+//! | returns [`ActivityError::completes_elsewhere()`](crate::ActivityError::completes_elsewhere) | nothing: it handed its token over and another process answers ([`completion`](crate::completion)); heartbeats stop and the slot is freed at once |
 //! | panics | RespondActivityTaskFailed with the panic message; the worker keeps running |
 //! | input that does not deserialize | RespondActivityTaskFailed, reason "invalid input", serde's message in details |
 //! | input the [payload codec](crate::codec) cannot decode | RespondActivityTaskFailed, reason "undecodable input: " and the codec's error |
@@ -57,6 +61,7 @@ mod config;
 mod error;
 mod execution;
 mod history;
+mod pacing;
 mod poller;
 mod shutdown;
 mod signals;
@@ -72,21 +77,25 @@ use tokio::sync::Semaphore;
 
 pub use answer::ANSWER_ATTEMPT_TIMEOUT;
 pub use builder::WorkerBuilder;
+pub use config::DEFAULT_MAX_BLOCKING_ACTIVITIES;
 pub use config::{
     DEFAULT_ABANDON_GRACE, DEFAULT_CANCEL_GRACE, DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     DEFAULT_POLLERS, DEFAULT_SHUTDOWN_GRACE, POLL_ATTEMPT_TIMEOUT, TimeoutSource,
 };
 pub use error::{BuildError, WorkerError};
+pub use pacing::PollingControl;
 pub use shutdown::ShutdownHandle;
 pub use signals::FORCED_EXIT_AFTER;
 pub use stats::WorkerStats;
 
 use crate::activity::{Activity, ActivityType, HeartbeatMode};
+use crate::blocking::BlockingPool;
 use crate::codec::EncodingTransport;
 use crate::heartbeat::{HeartbeatEngine, HeartbeatTransport, TaskSchedule};
 use crate::metrics::WorkerLabels;
 use crate::registration::RegisteredTimeouts;
 use config::WorkerConfig;
+use pacing::PollGate;
 use stats::TaskCounters;
 
 /// Where the heartbeat engine runs.
@@ -135,6 +144,10 @@ pub(crate) struct WorkerShared {
     /// The `domain` and `task_list` labels of the worker's metrics.
     pub(crate) metric_labels: WorkerLabels,
     pub(crate) shutdown: ShutdownHandle,
+    /// What every poll passes first: the pause switch and the task start rate.
+    pub(crate) poll_gate: PollGate,
+    /// The places blocking activities run in.
+    pub(crate) blocking_pool: BlockingPool,
     engine_placement: EnginePlacement,
     engine: std::sync::Mutex<Option<HeartbeatEngine>>,
     started: AtomicBool,
@@ -227,15 +240,19 @@ impl Worker {
                 .retry_config(aws_sdk_swf::config::retry::RetryConfig::disabled())
                 .build(),
         );
+        let metric_labels = WorkerLabels::new(&config.domain, &config.task_list);
+        let blocking_pool = BlockingPool::new(config.max_blocking_activities);
         Worker {
             shared: Arc::new(WorkerShared {
                 client,
                 task_client,
-                metric_labels: WorkerLabels::new(&config.domain, &config.task_list),
+                poll_gate: PollGate::new(config.task_start_rate, metric_labels.clone()),
+                metric_labels,
                 config,
                 activities,
                 counters: TaskCounters::default(),
                 shutdown: ShutdownHandle::new(),
+                blocking_pool,
                 engine_placement,
                 engine: std::sync::Mutex::new(None),
                 started: AtomicBool::new(false),
@@ -250,6 +267,12 @@ impl Worker {
         self.shared.shutdown.clone()
     }
 
+    /// A handle that pauses and resumes this worker's polling from anywhere, while running tasks
+    /// go on (see [`PollingControl`]).
+    pub fn polling_control(&self) -> PollingControl {
+        self.shared.poll_gate.control()
+    }
+
     /// What the worker has done so far.
     pub fn stats(&self) -> WorkerStats {
         let heartbeats = self
@@ -259,7 +282,9 @@ impl Worker {
             .ok()
             .and_then(|engine| engine.as_ref().map(HeartbeatEngine::stats))
             .unwrap_or_default();
-        self.shared.counters.snapshot(heartbeats)
+        let mut stats = self.shared.counters.snapshot(heartbeats);
+        stats.polling_paused = self.shared.poll_gate.is_paused();
+        stats
     }
 
     /// The activity types this worker runs.
@@ -365,6 +390,8 @@ impl Worker {
             activities = shared.activities.len(),
             max_concurrent = shared.config.max_concurrent_activities,
             pollers = shared.config.pollers,
+            max_task_starts_per_second = ?shared.config.task_start_rate.map(|rate| rate.per_second),
+            polling_paused = shared.poll_gate.is_paused(),
             "worker started"
         );
 
@@ -372,6 +399,7 @@ impl Worker {
             &shared.metric_labels,
             shared.config.max_concurrent_activities,
         );
+        crate::metrics::polling_paused(&shared.metric_labels, shared.poll_gate.is_paused());
         let slots = Arc::new(Semaphore::new(shared.config.max_concurrent_activities));
         let work = poller::run_pollers(Arc::clone(shared), engine, Arc::clone(&slots));
         tokio::pin!(work);
