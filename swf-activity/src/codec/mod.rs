@@ -111,6 +111,10 @@ pub use heartbeat::EncodingTransport;
 /// codec must round-trip: `decode(encode(p)) == p` for every `p`, on every worker and decider
 /// that shares it. Its encoding should be recognisable, so a payload sent without the codec is
 /// refused with [`CodecError::NotEncoded`] (or passed through, if the codec chooses to).
+///
+/// `decode` should only read: a decider decodes the same result on every decision task that
+/// reads the history, so a claim-check store must keep a payload as long as a history refers
+/// to it (SWF keeps closed histories for the domain's retention period).
 pub trait PayloadCodec: Send + Sync + 'static {
     /// What to send instead of `payload`.
     fn encode<'a>(&'a self, payload: &'a str) -> BoxFuture<'a, Result<String, CodecError>>;

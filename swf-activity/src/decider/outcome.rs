@@ -124,6 +124,11 @@ impl<'a> ActivityHistory<'a> {
     /// decode (say, sent by a worker without it) is [`OutcomeError::Undecodable`]; `outcome`
     /// still reads it as it is.
     ///
+    /// # Cancellation safety
+    ///
+    /// It only reads (and so should a codec's `decode`): dropping the future changes nothing;
+    /// call it again.
+    ///
     /// ```
     /// use swf_activity::codec::GzipCodec;
     /// use swf_activity::decider::{ActivityHistory, Outcome};

@@ -149,6 +149,12 @@ impl ScheduleActivity {
     /// workers use, see [`WorkerBuilder::payload_codec`](crate::worker::WorkerBuilder::payload_codec)):
     /// SWF's limit on the input applies to the encoded input.
     ///
+    /// # Cancellation safety
+    ///
+    /// Dropping the future builds no decision. A codec that stores payloads (a claim-check) may
+    /// already have stored the input: the store's own expiry (an S3 lifecycle rule) should clean
+    /// up payloads no history refers to.
+    ///
     /// ```
     /// use swf_activity::codec::{GzipCodec, GZIP_MARKER};
     /// use swf_activity::decider::ScheduleActivity;
