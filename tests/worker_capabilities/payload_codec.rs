@@ -9,7 +9,7 @@ use aws_sdk_swf::types::{EventType, HistoryEvent, WorkflowExecution};
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use swf_activity::codec::{CodecError, GZIP_MARKER, GzipCodec, PayloadCodec};
-use swf_activity::decider::{ActivityHistory, Outcome};
+use swf_activity::decider::{ActivityHistory, Outcome, OutcomeError};
 use swf_activity::local::{ActivityHandle, ActivityOutcome, ActivitySpec, LocalSwf};
 use swf_activity::worker::Worker;
 use swf_activity::{ActivityError, Progress, activity};
@@ -252,6 +252,21 @@ async fn a_100_kb_result_round_trips_through_a_claim_check_store() {
     assert_eq!(report.day, "2026-11-30");
     assert_eq!(report.rows.len(), 1_000);
     assert!(serde_json::to_string(&report).unwrap().len() > 100_000);
+
+    // A decider with another codec is told what it cannot read, not handed a wrong value.
+    let wrong = ActivityHistory::new(&history)
+        .decoded_outcome(daily_report, task.activity_id(), &GzipCodec::new())
+        .await;
+    assert!(
+        matches!(
+            &wrong,
+            Err(OutcomeError::Undecodable {
+                source: CodecError::NotEncoded { .. },
+                ..
+            })
+        ),
+        "{wrong:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
