@@ -16,7 +16,7 @@ static DEFINITION: ActivityDefinition = ActivityDefinition {
     activity_type: ActivityType::from_static("UntilCancelled", "1"),
     defaults: RegistrationDefaults {
         description: None,
-        task_list: None,
+        task_list: swf_activity::DefaultTaskList::WorkerTaskList,
         task_priority: None,
         heartbeat_timeout: Some(Timeout::Seconds(5)),
         start_to_close_timeout: None,

@@ -223,6 +223,15 @@ impl Heart {
         self.timing = Timing::new(schedule, config, self.timing.started, false);
     }
 
+    /// The heartbeat and start-to-close timeouts the task is timed by now.
+    pub(crate) fn timeouts(&self) -> (Option<Duration>, Option<Duration>) {
+        let start_to_close = self
+            .timing
+            .start_to_close_deadline
+            .map(|deadline| deadline.saturating_duration_since(self.timing.started));
+        (self.timing.heartbeat_timeout, start_to_close)
+    }
+
     /// The heartbeat rate this task needs to stay alive, in millionths of a heartbeat per second.
     ///
     /// Only a task with a heartbeat timeout needs its heartbeats to stay alive; the cancel checks

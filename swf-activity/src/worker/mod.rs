@@ -85,6 +85,7 @@ use crate::heartbeat::{HeartbeatEngine, HeartbeatTransport, TaskSchedule};
 use crate::metrics::WorkerLabels;
 use crate::registration::RegisteredTimeouts;
 use config::WorkerConfig;
+use poller::PolledList;
 use stats::TaskCounters;
 
 /// Where the heartbeat engine runs.
@@ -94,7 +95,7 @@ pub(crate) enum EnginePlacement {
     WorkerRuntime,
 }
 
-/// Polls one task list of one domain and runs the activities added to it.
+/// Polls one or more task lists of one domain and runs the activities added to it.
 ///
 /// ```no_run
 /// use swf_activity::{activity, ActivityError, Progress};
@@ -130,8 +131,13 @@ pub(crate) struct WorkerShared {
     pub(crate) config: WorkerConfig,
     pub(crate) activities: HashMap<ActivityType, Arc<dyn Activity>>,
     pub(crate) counters: TaskCounters,
-    /// The `domain` and `task_list` labels of the worker's metrics.
+    /// The `domain` and `task_list` labels of the worker-wide metrics (slots, heartbeats): the
+    /// first task list's.
     pub(crate) metric_labels: WorkerLabels,
+    /// The domain, shared by every task the worker runs.
+    pub(crate) domain_name: Arc<str>,
+    /// The task lists polled, the first one first.
+    pub(crate) polled_lists: Vec<Arc<PolledList>>,
     pub(crate) shutdown: ShutdownHandle,
     engine_placement: EnginePlacement,
     engine: std::sync::Mutex<Option<HeartbeatEngine>>,
@@ -230,6 +236,11 @@ impl Worker {
                 client,
                 task_client,
                 metric_labels: WorkerLabels::new(&config.domain, &config.task_list),
+                domain_name: Arc::from(config.domain.as_str()),
+                polled_lists: std::iter::once(&config.task_list)
+                    .chain(&config.other_task_lists)
+                    .map(|name| Arc::new(PolledList::new(&config.domain, name)))
+                    .collect(),
                 config,
                 activities,
                 counters: TaskCounters::default(),
@@ -356,10 +367,11 @@ impl Worker {
         tracing::info!(
             domain = %shared.config.domain,
             task_list = %shared.config.task_list,
+            other_task_lists = ?shared.config.other_task_lists,
             identity = %shared.config.identity,
             activities = shared.activities.len(),
             max_concurrent = shared.config.max_concurrent_activities,
-            pollers = shared.config.pollers,
+            pollers_per_task_list = shared.config.pollers,
             "worker started"
         );
 
