@@ -5,3 +5,6 @@
 #[path = "support/mod.rs"]
 #[allow(dead_code, reason = "each capability's module uses what it needs")]
 mod support;
+
+#[path = "worker_capabilities/task_lists.rs"]
+mod task_lists;
