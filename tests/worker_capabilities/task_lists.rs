@@ -1,13 +1,17 @@
 //! Several task lists in one worker, types with no default task list, and what an activity knows
 //! of where it runs: one worker polls a shared list and a host's own list with one pool of slots.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
+
+use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 
 use serde::{Deserialize, Serialize};
 use swf_activity::decider::{DecisionError, ScheduleActivity};
 use swf_activity::local::{
     ActivityHandle, ActivityOutcome, ActivitySpec, EventAttributes, HistoryEvent, LocalSwf,
 };
+use swf_activity::metrics as metric_names;
 use swf_activity::worker::{BuildError, Worker, WorkerBuilder};
 use swf_activity::{ActivityError, Progress, activity};
 
@@ -294,6 +298,77 @@ async fn the_activity_sees_its_domain_task_list_and_timeouts() {
             start_to_close_secs: Some(45),
         }
     );
+}
+
+#[tokio::test]
+async fn metrics_name_the_list_each_poll_and_task_came_from() {
+    // On one thread, so the thread's recorder sees everything the worker records.
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let _recording = metrics::set_default_local_recorder(&recorder);
+    let local = endpoint().await;
+    let worker = builder(&local)
+        .heartbeat_on_worker_runtime()
+        .activity(step)
+        .build()
+        .unwrap();
+    let handles: Vec<ActivityHandle> = with_worker(worker, async {
+        let handles: Vec<ActivityHandle> = [SHARED, HOST, SHARED]
+            .into_iter()
+            .map(|list| {
+                local
+                    .schedule_activity(
+                        ActivitySpec::new(DOMAIN, "step", "1")
+                            .task_list(list)
+                            .input("10"),
+                    )
+                    .expect("the task schedules")
+            })
+            .collect();
+        for handle in &handles {
+            handle.outcome().await;
+        }
+        handles
+    })
+    .await;
+
+    let mut per_list: BTreeMap<String, u64> = BTreeMap::new();
+    for handle in &handles {
+        *per_list
+            .entry(scheduled_on(&handle.history().unwrap()))
+            .or_default() += 1;
+    }
+    let mut started: BTreeMap<String, u64> = BTreeMap::new();
+    let mut polled: BTreeMap<String, u64> = BTreeMap::new();
+    let mut slot_lists = Vec::new();
+    for (key, _, _, value) in snapshotter.snapshot().into_vec() {
+        let (_, key) = key.into_parts();
+        let label = |name: &str| {
+            key.labels()
+                .find(|l| l.key() == name)
+                .map(|l| l.value().to_owned())
+        };
+        let list = label("task_list").expect("every metric has a task_list label");
+        let count = match value {
+            DebugValue::Counter(n) => n,
+            _ => 0,
+        };
+        match key.name() {
+            name if name == metric_names::TASKS_STARTED => {
+                *started.entry(list).or_default() += count
+            }
+            name if name == metric_names::POLLS && label("result").as_deref() == Some("task") => {
+                *polled.entry(list).or_default() += count;
+            }
+            name if name == metric_names::SLOTS_FREE => slot_lists.push(list),
+            _ => {}
+        }
+    }
+    // Per task: the list it was polled from, as the endpoint scheduled it there.
+    assert_eq!(started, per_list);
+    assert_eq!(polled, per_list);
+    // Worker-wide: the slots the lists share carry the first list.
+    assert_eq!(slot_lists, [SHARED]);
 }
 
 #[test]

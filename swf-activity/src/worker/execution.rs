@@ -38,7 +38,6 @@ pub(crate) fn spawn(
         activity = %task.activity_type.name,
         version = %task.activity_type.version,
         activity_id = %task.activity_id,
-        task_list = %list.name,
         workflow_id = %task.workflow_id,
         run_id = %task.run_id,
         token = %task.token_fingerprint(),

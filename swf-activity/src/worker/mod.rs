@@ -1,4 +1,4 @@
-//! The [`Worker`]: polls a task list, runs activities, answers every task exactly once.
+//! The [`Worker`]: polls one or more task lists, runs activities, answers every task exactly once.
 //!
 //! # Lifecycle
 //!
@@ -46,7 +46,8 @@
 //! # Observability
 //!
 //! Each task runs in a `tracing` span `activity_task` with the activity's name, version, activity
-//! id, workflow id and run id; task tokens are only ever logged as a short fingerprint.
+//! id, workflow id and run id, inside the span `poller` of the poller that polled it, which names
+//! its `task_list`; task tokens are only ever logged as a short fingerprint.
 //! [`Worker::stats`] gives counters; with the `metrics` feature they, and more, are recorded
 //! through the `metrics` facade (see [`crate::metrics`]).
 

@@ -9,6 +9,7 @@ use aws_sdk_swf::types::TaskList;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::WorkerShared;
 use super::error::WorkerError;
@@ -53,13 +54,18 @@ pub(crate) async fn run_pollers(
     // and the lists then take turns for them.
     for index in 0..shared.config.pollers {
         for list in &shared.polled_lists {
-            pollers.spawn(poll_loop(
-                Arc::clone(&shared),
-                engine.clone(),
-                Arc::clone(&slots),
-                Arc::clone(list),
-                index,
-            ));
+            // Everything a poller logs, and the tasks it starts, carry the list it polls.
+            let span = tracing::info_span!("poller", task_list = %list.name, poller = index);
+            pollers.spawn(
+                poll_loop(
+                    Arc::clone(&shared),
+                    engine.clone(),
+                    Arc::clone(&slots),
+                    Arc::clone(list),
+                    index,
+                )
+                .instrument(span),
+            );
         }
     }
     let mut first_error = None;
@@ -88,8 +94,7 @@ enum PollFailure {
     Retry(String),
 }
 
-/// Polls `list` while a slot is free, until shutdown; `index` tells the list's pollers apart in
-/// logs.
+/// Polls `list` while a slot is free, until shutdown; `index` tells the list's pollers apart.
 async fn poll_loop(
     shared: Arc<WorkerShared>,
     engine: HeartbeatEngine,
@@ -102,7 +107,7 @@ async fn poll_loop(
     let mut backoff = Backoff::new(POLL_BACKOFF_BASE, POLL_BACKOFF_CAP);
     loop {
         if engine.is_overloaded() {
-            tracing::debug!(task_list = %list.name, poller = index, "heartbeat budget short: polling paused");
+            tracing::debug!(poller = index, "heartbeat budget short: polling paused");
             tokio::select! {
                 biased;
                 _ = shutdown.wait_for(Option::is_some) => return Ok(()),
@@ -126,7 +131,7 @@ async fn poll_loop(
         let polled = tokio::select! {
             polled = poll_once(&shared, &list.name) => polled.map(|output| output.map(|output| (output, Instant::now()))),
             _ = forced.wait_for(|forced| *forced) => {
-                tracing::warn!(task_list = %list.name, poller = index, "forced shutdown: abandoning a poll in flight; a task it was about to hand over stays open until it times out");
+                tracing::warn!(poller = index, "forced shutdown: abandoning a poll in flight; a task it was about to hand over stays open until it times out");
                 return Ok(());
             }
         };
@@ -145,13 +150,13 @@ async fn poll_loop(
             }
             Ok(None) => {
                 backoff.reset();
-                tracing::trace!(task_list = %list.name, poller = index, "empty poll");
+                tracing::trace!(poller = index, "empty poll");
             }
             Err(PollFailure::Fatal(err)) => return Err(err),
             Err(PollFailure::Retry(message)) => {
                 drop(permit);
                 let delay = backoff.next_delay();
-                tracing::warn!(task_list = %list.name, poller = index, error = %message, retry_in = ?delay, "poll failed; retrying");
+                tracing::warn!(poller = index, error = %message, retry_in = ?delay, "poll failed; retrying");
                 tokio::select! {
                     _ = shutdown.wait_for(Option::is_some) => return Ok(()),
                     () = tokio::time::sleep(delay) => {}
