@@ -515,6 +515,25 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn the_timeouts_shown_are_the_ones_timed_by_including_after_a_reschedule() {
+        let now = Instant::now();
+        let mut heart = Heart::new(schedule(HeartbeatMode::Auto), &config(), now, true);
+        assert_eq!(
+            heart.timeouts(),
+            (Some(Duration::from_secs(10)), Some(Duration::from_secs(60)))
+        );
+        tokio::time::advance(Duration::from_secs(3)).await;
+        let scheduled = TaskSchedule {
+            heartbeat_timeout: None,
+            start_to_close_timeout: Some(Duration::from_secs(30)),
+            mode: HeartbeatMode::Auto,
+        };
+        heart.reschedule(scheduled, &config());
+        // Counted from the task's start, not from the reschedule.
+        assert_eq!(heart.timeouts(), (None, Some(Duration::from_secs(30))));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn no_heartbeat_before_the_first_interval_unless_reported() {
         let now = Instant::now();
         let mut heart = Heart::new(schedule(HeartbeatMode::Auto), &config(), now, false);
