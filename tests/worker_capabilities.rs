@@ -6,5 +6,8 @@
 #[allow(dead_code, reason = "each capability's module uses what it needs")]
 mod support;
 
+#[path = "worker_capabilities/pacing.rs"]
+mod pacing;
+
 #[path = "worker_capabilities/task_lists.rs"]
 mod task_lists;

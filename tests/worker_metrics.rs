@@ -457,4 +457,16 @@ async fn metrics_count_what_the_endpoint_saw() {
         stats.answers_after_lost_response,
         m.counter(names::ANSWERS_AFTER_LOST_RESPONSE, &[])
     );
+
+    // Polling was never paused; the gauge follows the pause switch, as the stats do.
+    assert_eq!(m.gauge(names::POLLING_PAUSED, &worker_labels), 0.0);
+    assert!(!stats.polling_paused);
+    let control = worker.polling_control();
+    drop(control.pause());
+    let paused = Recorded::take(&snapshotter);
+    assert_eq!(paused.gauge(names::POLLING_PAUSED, &worker_labels), 1.0);
+    assert!(worker.stats().polling_paused);
+    control.resume();
+    let resumed = Recorded::take(&snapshotter);
+    assert_eq!(resumed.gauge(names::POLLING_PAUSED, &worker_labels), 0.0);
 }

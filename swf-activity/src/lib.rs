@@ -168,6 +168,7 @@ mod sdk_errors;
 pub mod task;
 pub mod testing;
 pub mod timeout;
+mod token_bucket;
 #[cfg(feature = "aws-sdk")]
 pub mod worker;
 

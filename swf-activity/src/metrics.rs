@@ -43,13 +43,15 @@
 //! | `swf_activity_heartbeat_timeouts_total` | counter | | tasks given up because no heartbeat was answered within their heartbeat timeout (plus the margin) |
 //! | `swf_activity_heartbeat_overloads_total` | counter | | times the running tasks came to need more heartbeats per second than the budget refills (polling pauses meanwhile) |
 //! | `swf_activity_heartbeat_budget_tokens` | gauge | | heartbeats the worker's budget allows at once, as of the engine's last look |
+//! | `swf_activity_polling_paused` | gauge | | 1 while polling is paused through a [`PollingControl`](crate::worker::PollingControl), else 0 |
 //!
 //! [`Worker::stats`](crate::worker::Worker::stats) counts the same events, for one worker:
 //! `tasks_started`, `tasks_completed` / `_failed` / `_canceled` (`tasks_answered_total` by
 //! `answer`), `answered_after_gone` and `answers_undelivered` (`answers_undelivered_total` by
 //! `reason`), `answers_after_lost_response`, `tasks_abandoned`, `heartbeats_sent`,
 //! `heartbeats_coalesced`, `heartbeats_throttled`, `heartbeat_timeouts` and `heartbeat_overloads`
-//! are the sums of the matching metrics over their labels.
+//! are the sums of the matching metrics over their labels; `polling_paused` is the
+//! `polling_paused` gauge.
 //!
 //! # Example
 //!
@@ -111,6 +113,9 @@ pub const HEARTBEAT_TIMEOUTS: &str = "swf_activity_heartbeat_timeouts_total";
 pub const HEARTBEAT_OVERLOADS: &str = "swf_activity_heartbeat_overloads_total";
 /// Gauge: heartbeats the worker's budget allows at once.
 pub const HEARTBEAT_BUDGET_TOKENS: &str = "swf_activity_heartbeat_budget_tokens";
+/// Gauge: 1 while polling is paused through a [`PollingControl`](crate::worker::PollingControl),
+/// else 0.
+pub const POLLING_PAUSED: &str = "swf_activity_polling_paused";
 
 /// What a metric is, for the recorder.
 #[cfg(feature = "metrics")]
@@ -291,6 +296,13 @@ const TABLE: &[MetricSpec] = {
             Count,
             &[],
             "Heartbeats the worker's budget allows at once",
+        ),
+        row(
+            POLLING_PAUSED,
+            Gauge,
+            Count,
+            &[],
+            "1 while polling is paused through a PollingControl, else 0",
         ),
     ]
 };
@@ -496,6 +508,13 @@ pub(crate) fn worker_started(labels: &WorkerLabels, slots: usize) {
         ::metrics::gauge!(SLOTS_IN_USE, labels.with(&[])).set(0.0);
         ::metrics::gauge!(SLOTS_FREE, labels.with(&[])).set(slots as f64);
     }
+}
+
+/// Polling was paused or resumed (or the worker starts, paused or not).
+#[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+pub(crate) fn polling_paused(labels: &WorkerLabels, paused: bool) {
+    #[cfg(feature = "metrics")]
+    ::metrics::gauge!(POLLING_PAUSED, labels.with(&[])).set(if paused { 1.0 } else { 0.0 });
 }
 
 /// A PollForActivityTask call returned.

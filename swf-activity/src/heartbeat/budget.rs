@@ -1,8 +1,10 @@
-//! The worker-wide heartbeat budget: a token bucket.
+//! The worker-wide heartbeat budget: a token bucket whose refill slows down when SWF throttles.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+use crate::token_bucket::TokenBucket;
 
 /// The heartbeat rate budget one worker's activities share: a token bucket holding up to `burst`
 /// heartbeats, refilled by `refill_per_second`.
@@ -31,14 +33,10 @@ impl Default for HeartbeatBudget {
 /// ThrottlingException (the quota is the account's, shared with other workers) and climbs back to
 /// the configured rate over about [`RECOVERY`].
 #[derive(Debug)]
-pub(crate) struct TokenBucket {
-    capacity: f64,
+pub(crate) struct ThrottledBucket {
+    bucket: TokenBucket,
     /// The configured refill rate.
     target: f64,
-    /// The refill rate in force.
-    per_second: f64,
-    tokens: f64,
-    updated: Instant,
     /// When the rate was last halved.
     backed_off: Option<Instant>,
 }
@@ -48,29 +46,26 @@ const RECOVERY: Duration = Duration::from_secs(20);
 /// The refill rate never falls below this, per second.
 const FLOOR_PER_SECOND: f64 = 1.0;
 
-impl TokenBucket {
+impl ThrottledBucket {
     /// A full bucket.
     pub(crate) fn new(budget: HeartbeatBudget, now: Instant) -> Self {
-        let capacity = f64::from(budget.burst.max(1));
         let per_second = f64::from(budget.refill_per_second.max(1));
-        TokenBucket {
-            capacity,
+        ThrottledBucket {
+            bucket: TokenBucket::full(f64::from(budget.burst.max(1)), per_second, now),
             target: per_second,
-            per_second,
-            tokens: capacity,
-            updated: now,
             backed_off: None,
         }
     }
 
+    /// Refills at the rate in force, then lets a lowered rate climb back for the time that passed.
     fn refill(&mut self, now: Instant) {
-        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
-        if self.per_second < self.target {
-            let climb = self.target * elapsed / RECOVERY.as_secs_f64();
-            self.per_second = (self.per_second + climb).min(self.target);
+        let elapsed = self.bucket.refill(now);
+        let per_second = self.bucket.per_second();
+        if per_second < self.target {
+            let climb = self.target * elapsed.as_secs_f64() / RECOVERY.as_secs_f64();
+            self.bucket
+                .set_rate((per_second + climb).min(self.target), now);
         }
-        self.updated = now;
     }
 
     /// SWF answered ThrottlingException: halve the refill rate (at most once a second, so a burst
@@ -84,25 +79,26 @@ impl TokenBucket {
             return;
         }
         self.backed_off = Some(now);
-        self.per_second = (self.per_second / 2.0).max(FLOOR_PER_SECOND.min(self.target));
-        self.tokens = self.tokens.min(1.0);
+        let halved = (self.bucket.per_second() / 2.0).max(FLOOR_PER_SECOND.min(self.target));
+        self.bucket.set_rate(halved, now);
+        self.bucket.keep_at_most(1.0);
     }
 
     /// The tokens held now.
     pub(crate) fn tokens(&mut self, now: Instant) -> f64 {
         self.refill(now);
-        self.tokens
+        self.bucket.tokens(now)
     }
 
     /// Half the burst: what sending for lost causes must leave in the bucket.
     pub(crate) fn reserve(&self) -> f64 {
-        (self.capacity / 2.0).floor()
+        (self.bucket.capacity() / 2.0).floor()
     }
 
     /// The refill rate in force, per second.
     pub(crate) fn rate(&mut self, now: Instant) -> f64 {
         self.refill(now);
-        self.per_second
+        self.bucket.per_second()
     }
 
     /// Takes one token, or says when the next one will be there.
@@ -114,16 +110,7 @@ impl TokenBucket {
     /// Takes one token if `keep` more stay in the bucket, or says when they will be there.
     pub(crate) fn try_take_keeping(&mut self, now: Instant, keep: f64) -> Result<(), Instant> {
         self.refill(now);
-        let needed = 1.0 + keep.min(self.capacity - 1.0).max(0.0);
-        if self.tokens >= needed {
-            self.tokens -= 1.0;
-            Ok(())
-        } else {
-            let missing = needed - self.tokens;
-            // Rounded up to a whole millisecond so the wake-up finds the token there.
-            let wait_ms = (missing / self.per_second * 1000.0).ceil().max(1.0);
-            Err(now + Duration::from_millis(wait_ms as u64))
-        }
+        self.bucket.try_take_keeping(now, keep)
     }
 }
 
@@ -134,7 +121,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn burst_then_refill() {
         let now = Instant::now();
-        let mut bucket = TokenBucket::new(
+        let mut bucket = ThrottledBucket::new(
             HeartbeatBudget {
                 burst: 2,
                 refill_per_second: 10,
@@ -152,7 +139,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn throttling_halves_the_rate_which_recovers_gradually() {
         let now = Instant::now();
-        let mut bucket = TokenBucket::new(
+        let mut bucket = ThrottledBucket::new(
             HeartbeatBudget {
                 burst: 10,
                 refill_per_second: 100,

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::time::Instant;
 
-use super::budget::TokenBucket;
+use super::budget::ThrottledBucket;
 use super::engine::EngineShared;
 use super::signal::EngineSignal;
 use super::state::{AnswerEffect, Outgoing, Plan};
@@ -41,7 +41,7 @@ struct Scheduler {
     ready: BinaryHeap<Reverse<(Instant, u64)>>,
     /// Due tasks past their heartbeat deadline: sent only when nothing more urgent waits.
     late: VecDeque<u64>,
-    bucket: TokenBucket,
+    bucket: ThrottledBucket,
     in_flight: Arc<AtomicUsize>,
     overloaded: bool,
     warned: bool,
@@ -52,7 +52,7 @@ struct Scheduler {
 pub(crate) async fn run(shared: Arc<EngineShared>) {
     let signal = Arc::clone(&shared.signal);
     let mut scheduler = Scheduler {
-        bucket: TokenBucket::new(shared.config.budget, Instant::now()),
+        bucket: ThrottledBucket::new(shared.config.budget, Instant::now()),
         shared,
         tasks: HashMap::new(),
         timers: BinaryHeap::new(),

@@ -11,6 +11,7 @@ use super::config::{
     DEFAULT_POLLERS, DEFAULT_SHUTDOWN_GRACE, POLL_ATTEMPT_TIMEOUT, TimeoutSource, WorkerConfig,
 };
 use super::error::BuildError;
+use super::pacing::TaskStartRate;
 use super::{EnginePlacement, Worker};
 use crate::activity::{Activity, ActivityType};
 use crate::heartbeat::HeartbeatConfig;
@@ -37,6 +38,8 @@ use crate::timeout::Timeout;
 /// | [`abandon_grace`](Self::abandon_grace) | 10 s |
 /// | [`deadline_margin`](Self::deadline_margin) | 2 s |
 /// | [`resource`](Self::resource) | none; each one an activity takes is required |
+/// | [`max_task_starts_per_second`](Self::max_task_starts_per_second) | no limit |
+/// | [`task_start_burst`](Self::task_start_burst) | 1 (with a start rate) |
 #[must_use = "a builder does nothing until build() is called"]
 pub struct WorkerBuilder {
     client: Client,
@@ -58,6 +61,8 @@ pub struct WorkerBuilder {
     engine_placement: EnginePlacement,
     activities: Vec<Arc<dyn Activity>>,
     resources: Resources,
+    max_task_starts_per_second: Option<f64>,
+    task_start_burst: Option<u32>,
 }
 
 impl WorkerBuilder {
@@ -82,6 +87,8 @@ impl WorkerBuilder {
             engine_placement: EnginePlacement::DedicatedThread,
             activities: Vec::new(),
             resources: Resources::new(),
+            max_task_starts_per_second: None,
+            task_start_burst: None,
         }
     }
 
@@ -308,6 +315,53 @@ impl WorkerBuilder {
         self
     }
 
+    /// The most tasks this worker starts per second, on average, whatever its slots allow: for a
+    /// downstream that must not see more (SWF has no task list rate limit, so the worker is the
+    /// throttle). AWS Flow for Java's `ActivityWorker.setMaximumPollRatePerSecond` and Temporal's
+    /// `MaxWorkerActivitiesPerSecond` do the same. No limit unless set; [`build`](Self::build)
+    /// refuses zero, negative, infinite and NaN rates.
+    ///
+    /// A token bucket shared by all pollers: a poll starts only with a token, which is spent when
+    /// the poll brings a task and given back when it comes back empty or fails, so long polls
+    /// with no work do not use the rate up. After a quiet period up to
+    /// [`task_start_burst`](Self::task_start_burst) tasks (default 1) start at once. Tokens are
+    /// taken when a poll starts, and SWF may hold a poll up to 60 s before it hands a task over:
+    /// when tasks arrive while several polls wait, up to [`pollers`](Self::pollers) of them may
+    /// start together: over any `t` seconds at most `burst + rate × t` tasks start, plus one for
+    /// each poll already waiting when those seconds began.
+    ///
+    /// The limit is per worker: with several workers on one task list, divide the downstream's
+    /// limit among them.
+    ///
+    /// ```no_run
+    /// # use swf_activity::{activity, ActivityError};
+    /// # #[activity(version = "1", start_to_close_timeout = "1m")]
+    /// # async fn charge(order: String) -> Result<(), ActivityError> { Ok(()) }
+    /// # fn example(client: aws_sdk_swf::Client) -> Result<(), swf_activity::worker::BuildError> {
+    /// use swf_activity::worker::Worker;
+    ///
+    /// // The payment provider takes at most 5 requests a second.
+    /// let worker = Worker::builder(client)
+    ///     .domain("shop")
+    ///     .task_list("payments")
+    ///     .activity(charge)
+    ///     .max_task_starts_per_second(5.0)
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn max_task_starts_per_second(mut self, per_second: f64) -> Self {
+        self.max_task_starts_per_second = Some(per_second);
+        self
+    }
+
+    /// How many tasks may start at once after a quiet period, under
+    /// [`max_task_starts_per_second`](Self::max_task_starts_per_second) (default 1: starts are
+    /// spaced evenly). [`build`](Self::build) refuses 0, and a burst without a rate.
+    pub fn task_start_burst(mut self, burst: u32) -> Self {
+        self.task_start_burst = Some(burst);
+        self
+    }
+
     /// Checks the settings and builds the worker.
     pub fn build(self) -> Result<Worker, BuildError> {
         let domain = self.domain.ok_or(BuildError::MissingDomain)?;
@@ -335,6 +389,8 @@ impl WorkerBuilder {
         if self.pollers == 0 {
             return Err(BuildError::Zero { setting: "pollers" });
         }
+        let task_start_rate =
+            task_start_rate(self.max_task_starts_per_second, self.task_start_burst)?;
         if self.activities.is_empty() {
             return Err(BuildError::NoActivities);
         }
@@ -376,6 +432,7 @@ impl WorkerBuilder {
             cancel_grace: self.cancel_grace,
             abandon_grace: self.abandon_grace,
             poll_timeout: self.poll_timeout,
+            task_start_rate,
         };
         Ok(Worker::new(
             self.client,
@@ -384,6 +441,29 @@ impl WorkerBuilder {
             self.engine_placement,
         ))
     }
+}
+
+/// The task start rate the settings ask for, if any.
+fn task_start_rate(
+    per_second: Option<f64>,
+    burst: Option<u32>,
+) -> Result<Option<TaskStartRate>, BuildError> {
+    let Some(per_second) = per_second else {
+        return match burst {
+            Some(_) => Err(BuildError::TaskStartBurstWithoutRate),
+            None => Ok(None),
+        };
+    };
+    if !(per_second.is_finite() && per_second > 0.0) {
+        return Err(BuildError::InvalidTaskStartRate { per_second });
+    }
+    let burst = burst.unwrap_or(1);
+    if burst == 0 {
+        return Err(BuildError::Zero {
+            setting: "task_start_burst",
+        });
+    }
+    Ok(Some(TaskStartRate { per_second, burst }))
 }
 
 fn check_name(field: NameField, value: &str) -> Result<(), BuildError> {

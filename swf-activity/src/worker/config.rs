@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::pacing::TaskStartRate;
 use crate::heartbeat::HeartbeatConfig;
 use crate::timeout::Timeout;
 
@@ -49,6 +50,7 @@ pub(crate) struct WorkerConfig {
     pub(crate) cancel_grace: Duration,
     pub(crate) abandon_grace: Duration,
     pub(crate) poll_timeout: Duration,
+    pub(crate) task_start_rate: Option<TaskStartRate>,
 }
 
 /// Default number of activities a worker runs at once.

@@ -59,6 +59,19 @@ pub enum BuildError {
         /// Characters in the identity.
         chars: usize,
     },
+    /// The maximum task start rate is not a positive, finite number.
+    #[error(
+        "max_task_starts_per_second is {per_second}: pass a positive, finite number of task starts per second (e.g. 10.0, or 0.5 for one every 2 s), or leave it unset for no limit"
+    )]
+    InvalidTaskStartRate {
+        /// The rate given.
+        per_second: f64,
+    },
+    /// A task start burst was given without a task start rate.
+    #[error(
+        "task_start_burst is set but max_task_starts_per_second is not: set the rate too, or drop the burst (without a rate, starts are not limited)"
+    )]
+    TaskStartBurstWithoutRate,
     /// A count that must be positive is zero.
     #[error("{setting} must be at least 1")]
     Zero {

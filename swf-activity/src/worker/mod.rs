@@ -4,7 +4,10 @@
 //!
 //! 1. [`Worker::run`] (or [`run_until`](Worker::run_until)) registers the activity types (unless
 //!    turned off), then starts the pollers.
-//! 2. A poller long-polls PollForActivityTask only while a concurrency slot is free. An empty
+//! 2. A poller long-polls PollForActivityTask only while a concurrency slot is free, polling is
+//!    not paused ([`Worker::polling_control`]) and, with
+//!    [`max_task_starts_per_second`](WorkerBuilder::max_task_starts_per_second), the rate allows
+//!    another start. An empty
 //!    answer is normal and the poller polls again; errors back off with jitter; UnknownResourceFault
 //!    (no such domain) and OperationNotPermittedFault end the run with an error that says what to fix.
 //! 3. Each task runs in its own tokio task with its own [`Progress`](crate::Progress); the heartbeat
@@ -57,6 +60,7 @@ mod config;
 mod error;
 mod execution;
 mod history;
+mod pacing;
 mod poller;
 mod shutdown;
 mod signals;
@@ -77,6 +81,7 @@ pub use config::{
     DEFAULT_POLLERS, DEFAULT_SHUTDOWN_GRACE, POLL_ATTEMPT_TIMEOUT, TimeoutSource,
 };
 pub use error::{BuildError, WorkerError};
+pub use pacing::PollingControl;
 pub use shutdown::ShutdownHandle;
 pub use signals::FORCED_EXIT_AFTER;
 pub use stats::WorkerStats;
@@ -86,6 +91,7 @@ use crate::heartbeat::{HeartbeatEngine, HeartbeatTransport, TaskSchedule};
 use crate::metrics::WorkerLabels;
 use crate::registration::RegisteredTimeouts;
 use config::WorkerConfig;
+use pacing::PollGate;
 use poller::PolledList;
 use stats::TaskCounters;
 
@@ -140,6 +146,8 @@ pub(crate) struct WorkerShared {
     /// The task lists polled, the first one first.
     pub(crate) polled_lists: Vec<Arc<PolledList>>,
     pub(crate) shutdown: ShutdownHandle,
+    /// What every poll passes first: the pause switch and the task start rate.
+    pub(crate) poll_gate: PollGate,
     engine_placement: EnginePlacement,
     engine: std::sync::Mutex<Option<HeartbeatEngine>>,
     started: AtomicBool,
@@ -232,16 +240,18 @@ impl Worker {
                 .retry_config(aws_sdk_swf::config::retry::RetryConfig::disabled())
                 .build(),
         );
+        let metric_labels = WorkerLabels::new(&config.domain, &config.task_list);
         Worker {
             shared: Arc::new(WorkerShared {
                 client,
                 task_client,
-                metric_labels: WorkerLabels::new(&config.domain, &config.task_list),
                 domain_name: Arc::from(config.domain.as_str()),
                 polled_lists: std::iter::once(&config.task_list)
                     .chain(&config.other_task_lists)
                     .map(|name| Arc::new(PolledList::new(&config.domain, name)))
                     .collect(),
+                poll_gate: PollGate::new(config.task_start_rate, metric_labels.clone()),
+                metric_labels,
                 config,
                 activities,
                 counters: TaskCounters::default(),
@@ -260,6 +270,12 @@ impl Worker {
         self.shared.shutdown.clone()
     }
 
+    /// A handle that pauses and resumes this worker's polling from anywhere, while running tasks
+    /// go on (see [`PollingControl`]).
+    pub fn polling_control(&self) -> PollingControl {
+        self.shared.poll_gate.control()
+    }
+
     /// What the worker has done so far.
     pub fn stats(&self) -> WorkerStats {
         let heartbeats = self
@@ -269,7 +285,9 @@ impl Worker {
             .ok()
             .and_then(|engine| engine.as_ref().map(HeartbeatEngine::stats))
             .unwrap_or_default();
-        self.shared.counters.snapshot(heartbeats)
+        let mut stats = self.shared.counters.snapshot(heartbeats);
+        stats.polling_paused = self.shared.poll_gate.is_paused();
+        stats
     }
 
     /// The activity types this worker runs.
@@ -373,6 +391,8 @@ impl Worker {
             activities = shared.activities.len(),
             max_concurrent = shared.config.max_concurrent_activities,
             pollers_per_task_list = shared.config.pollers,
+            max_task_starts_per_second = ?shared.config.task_start_rate.map(|rate| rate.per_second),
+            polling_paused = shared.poll_gate.is_paused(),
             "worker started"
         );
 
@@ -380,6 +400,7 @@ impl Worker {
             &shared.metric_labels,
             shared.config.max_concurrent_activities,
         );
+        crate::metrics::polling_paused(&shared.metric_labels, shared.poll_gate.is_paused());
         let slots = Arc::new(Semaphore::new(shared.config.max_concurrent_activities));
         let work = poller::run_pollers(Arc::clone(shared), engine, Arc::clone(&slots));
         tokio::pin!(work);

@@ -125,6 +125,12 @@ async fn poll_loop(
         if shutdown.borrow().is_some() {
             return Ok(());
         }
+        // With a slot in hand, so that the poll starts as soon as the gate lets it.
+        let ticket = tokio::select! {
+            biased;
+            _ = shutdown.wait_for(Option::is_some) => return Ok(()),
+            ticket = shared.poll_gate.admit() => ticket,
+        };
         // Never abandoned once started, unless the shutdown is forced: a task it returns must
         // run and be answered.
         let stopwatch = Stopwatch::start();
@@ -147,13 +153,16 @@ async fn poll_loop(
                     polled_at,
                     permit,
                 );
+                drop(ticket);
             }
             Ok(None) => {
+                ticket.no_task_started();
                 backoff.reset();
                 tracing::trace!(poller = index, "empty poll");
             }
             Err(PollFailure::Fatal(err)) => return Err(err),
             Err(PollFailure::Retry(message)) => {
+                ticket.no_task_started();
                 drop(permit);
                 let delay = backoff.next_delay();
                 tracing::warn!(poller = index, error = %message, retry_in = ?delay, "poll failed; retrying");

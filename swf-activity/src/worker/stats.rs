@@ -42,6 +42,8 @@ pub struct WorkerStats {
     /// Times polling paused because the running tasks needed more heartbeats per second than
     /// the budget refills.
     pub heartbeat_overloads: u64,
+    /// Whether polling is paused now, through a [`PollingControl`](super::PollingControl).
+    pub polling_paused: bool,
 }
 
 /// The worker's task counters. Each count is also recorded as a metric (see [`crate::metrics`]),
@@ -116,6 +118,7 @@ impl TaskCounters {
             heartbeats_throttled: heartbeats.throttled,
             heartbeat_timeouts: heartbeats.heartbeat_timeouts,
             heartbeat_overloads: heartbeats.overloads,
+            polling_paused: false,
         }
     }
 }

@@ -4,12 +4,12 @@
 
 use serde::Deserialize;
 
-use super::executions::StartRequest;
+use super::executions::{RunSettings, StartRequest};
 use super::state::{ChildLink, State};
 use crate::error::SwfError;
 use crate::history::{self, EventAttributes};
 use crate::limits;
-use crate::model::{ChildPolicy, CloseStatus, TaskList, TypeId, WorkflowExecution};
+use crate::model::{ChildPolicy, CloseStatus, TypeId, WorkflowExecution};
 
 /// `startChildWorkflowExecutionDecisionAttributes`.
 #[derive(Debug, Deserialize)]
@@ -18,15 +18,8 @@ pub(crate) struct StartChild {
     pub workflow_type: TypeId,
     pub workflow_id: String,
     pub control: Option<String>,
-    pub input: Option<String>,
-    pub execution_start_to_close_timeout: Option<String>,
-    pub task_list: Option<TaskList>,
-    pub task_priority: Option<String>,
-    pub task_start_to_close_timeout: Option<String>,
-    pub child_policy: Option<String>,
-    #[serde(default)]
-    pub tag_list: Vec<String>,
-    pub lambda_role: Option<String>,
+    #[serde(flatten)]
+    pub settings: RunSettings,
 }
 
 impl StartChild {
@@ -43,25 +36,7 @@ impl StartChild {
         )?;
         limits::name("workflowId", &self.workflow_id, limits::NAME_MAX)?;
         limits::opt_length("control", self.control.as_deref(), limits::DATA_MAX)?;
-        limits::opt_length("input", self.input.as_deref(), limits::DATA_MAX)?;
-        limits::opt_duration(
-            "executionStartToCloseTimeout",
-            self.execution_start_to_close_timeout.as_deref(),
-        )?;
-        limits::opt_duration(
-            "taskStartToCloseTimeout",
-            self.task_start_to_close_timeout.as_deref(),
-        )?;
-        if let Some(list) = &self.task_list {
-            limits::trimmed_name("taskList.name", &list.name)?;
-        }
-        if let Some(policy) = &self.child_policy {
-            super::registry::child_policy("childPolicy", policy)?;
-        }
-        if self.tag_list.len() > 5 {
-            return Err(SwfError::validation("tagList holds at most 5 tags"));
-        }
-        Ok(())
+        self.settings.validate()
     }
 }
 
@@ -80,14 +55,7 @@ impl State {
             domain: parent.domain.clone(),
             workflow_id: a.workflow_id.clone(),
             workflow_type: a.workflow_type.clone(),
-            task_list: a.task_list,
-            input: a.input.clone(),
-            execution_start_to_close_timeout: a.execution_start_to_close_timeout,
-            tag_list: a.tag_list,
-            task_start_to_close_timeout: a.task_start_to_close_timeout,
-            child_policy: a.child_policy,
-            task_priority: a.task_priority,
-            lambda_role: a.lambda_role,
+            settings: a.settings,
         };
         let failed = |state: &mut Self, cause: &str, initiated_event_id: u64| {
             state.record(
@@ -117,14 +85,14 @@ impl State {
                     workflow_id: a.workflow_id.clone(),
                     workflow_type: a.workflow_type.clone(),
                     control: a.control.clone(),
-                    input: a.input.clone(),
+                    input: req.settings.input.clone(),
                     execution_start_to_close_timeout: resolved.execution_start_to_close,
                     task_list: resolved.task_list,
                     task_priority: resolved.task_priority,
                     decision_task_completed_event_id: completed,
                     child_policy: resolved.child_policy,
                     task_start_to_close_timeout: resolved.task_start_to_close,
-                    tag_list: req.tag_list.clone(),
+                    tag_list: req.settings.tag_list.clone(),
                     lambda_role: resolved.lambda_role,
                 },
             ),

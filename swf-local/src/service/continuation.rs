@@ -3,51 +3,27 @@
 
 use serde::Deserialize;
 
-use super::executions::{Origin, StartRequest};
+use super::executions::{Origin, RunSettings, StartRequest};
 use super::state::State;
 use crate::error::SwfError;
 use crate::history::{self, EventAttributes};
 use crate::limits;
-use crate::model::{CloseStatus, TaskList, TypeId};
+use crate::model::{CloseStatus, TypeId};
 
 /// `continueAsNewWorkflowExecutionDecisionAttributes`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ContinueAsNew {
-    pub input: Option<String>,
-    pub execution_start_to_close_timeout: Option<String>,
-    pub task_list: Option<TaskList>,
-    pub task_priority: Option<String>,
-    pub task_start_to_close_timeout: Option<String>,
-    pub child_policy: Option<String>,
-    #[serde(default)]
-    pub tag_list: Vec<String>,
     pub workflow_type_version: Option<String>,
-    pub lambda_role: Option<String>,
+    #[serde(flatten)]
+    pub settings: RunSettings,
 }
 
 impl ContinueAsNew {
     pub(crate) fn validate(&self) -> Result<(), SwfError> {
-        limits::opt_length("input", self.input.as_deref(), limits::DATA_MAX)?;
-        limits::opt_duration(
-            "executionStartToCloseTimeout",
-            self.execution_start_to_close_timeout.as_deref(),
-        )?;
-        limits::opt_duration(
-            "taskStartToCloseTimeout",
-            self.task_start_to_close_timeout.as_deref(),
-        )?;
-        if let Some(list) = &self.task_list {
-            limits::trimmed_name("taskList.name", &list.name)?;
-        }
+        self.settings.validate()?;
         if let Some(version) = &self.workflow_type_version {
             limits::name("workflowTypeVersion", version, limits::VERSION_MAX)?;
-        }
-        if let Some(policy) = &self.child_policy {
-            super::registry::child_policy("childPolicy", policy)?;
-        }
-        if self.tag_list.len() > 5 {
-            return Err(SwfError::validation("tagList holds at most 5 tags"));
         }
         Ok(())
     }
@@ -75,14 +51,7 @@ impl State {
             domain: exec.domain.clone(),
             workflow_id: exec.workflow_id.clone(),
             workflow_type: workflow_type.clone(),
-            task_list: a.task_list,
-            input: a.input.clone(),
-            execution_start_to_close_timeout: a.execution_start_to_close_timeout,
-            tag_list: a.tag_list,
-            task_start_to_close_timeout: a.task_start_to_close_timeout,
-            child_policy: a.child_policy,
-            task_priority: a.task_priority,
-            lambda_role: a.lambda_role,
+            settings: a.settings,
         };
         let resolved = self.resolve_start(&req).map_err(|r| r.cause())?;
         let new_run = self.new_run_id();
@@ -91,7 +60,7 @@ impl State {
             CloseStatus::ContinuedAsNew,
             EventAttributes::WorkflowExecutionContinuedAsNew(
                 history::WorkflowExecutionContinuedAsNew {
-                    input: a.input,
+                    input: req.settings.input.clone(),
                     decision_task_completed_event_id: completed,
                     new_execution_run_id: new_run.clone(),
                     execution_start_to_close_timeout: resolved.execution_start_to_close,
@@ -99,7 +68,7 @@ impl State {
                     task_priority: resolved.task_priority,
                     task_start_to_close_timeout: resolved.task_start_to_close,
                     child_policy: resolved.child_policy,
-                    tag_list: req.tag_list.clone(),
+                    tag_list: req.settings.tag_list.clone(),
                     workflow_type,
                     lambda_role: resolved.lambda_role,
                 },

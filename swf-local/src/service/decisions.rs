@@ -199,17 +199,7 @@ fn parse_decision(raw: &Value) -> Result<Decision, SwfError> {
                 "continueAsNewWorkflowExecutionDecisionAttributes",
                 false,
             )?;
-            let a = a.unwrap_or(ContinueAsNew {
-                input: None,
-                execution_start_to_close_timeout: None,
-                task_list: None,
-                task_priority: None,
-                task_start_to_close_timeout: None,
-                child_policy: None,
-                tag_list: Vec::new(),
-                workflow_type_version: None,
-                lambda_role: None,
-            });
+            let a = a.unwrap_or_default();
             a.validate()?;
             Decision::ContinueAsNew(a)
         }

@@ -16,21 +16,59 @@ use crate::limits;
 use crate::model::{CloseStatus, TaskList, TypeId, WorkflowExecution};
 use crate::timers::TimerKind;
 
+/// A StartWorkflowExecution request, and what a child or a continued run starts from.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct StartRequest {
     pub domain: String,
     pub workflow_id: String,
     pub workflow_type: TypeId,
-    pub task_list: Option<TaskList>,
+    #[serde(flatten)]
+    pub settings: RunSettings,
+}
+
+/// How a new run is configured, as StartWorkflowExecution, StartChildWorkflowExecution and
+/// ContinueAsNewWorkflowExecution all give it; the type's defaults fill what is left out.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RunSettings {
     pub input: Option<String>,
+    pub task_list: Option<TaskList>,
     pub execution_start_to_close_timeout: Option<String>,
-    #[serde(default)]
-    pub tag_list: Vec<String>,
     pub task_start_to_close_timeout: Option<String>,
     pub child_policy: Option<String>,
+    #[serde(default)]
+    pub tag_list: Vec<String>,
     pub task_priority: Option<String>,
     pub lambda_role: Option<String>,
+}
+
+impl RunSettings {
+    /// The checks SWF makes on the values given, before any default applies.
+    pub(crate) fn validate(&self) -> Result<(), SwfError> {
+        limits::opt_length("input", self.input.as_deref(), limits::DATA_MAX)?;
+        limits::opt_duration(
+            "executionStartToCloseTimeout",
+            self.execution_start_to_close_timeout.as_deref(),
+        )?;
+        limits::opt_duration(
+            "taskStartToCloseTimeout",
+            self.task_start_to_close_timeout.as_deref(),
+        )?;
+        if let Some(list) = &self.task_list {
+            limits::trimmed_name("taskList.name", &list.name)?;
+        }
+        if let Some(policy) = &self.child_policy {
+            super::registry::child_policy("childPolicy", policy)?;
+        }
+        if self.tag_list.len() > 5 {
+            return Err(SwfError::validation("tagList holds at most 5 tags"));
+        }
+        for tag in &self.tag_list {
+            limits::length("tagList.member", tag, 0, limits::NAME_MAX)?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,24 +198,7 @@ impl State {
     /// Checks a start request against the domain and the type's defaults without starting.
     pub(crate) fn resolve_start(&self, req: &StartRequest) -> Result<ResolvedStart, StartRefusal> {
         limits::name("workflowId", &req.workflow_id, limits::NAME_MAX)?;
-        limits::opt_length("input", req.input.as_deref(), limits::DATA_MAX)?;
-        limits::opt_duration(
-            "executionStartToCloseTimeout",
-            req.execution_start_to_close_timeout.as_deref(),
-        )?;
-        limits::opt_duration(
-            "taskStartToCloseTimeout",
-            req.task_start_to_close_timeout.as_deref(),
-        )?;
-        if let Some(policy) = &req.child_policy {
-            super::registry::child_policy("childPolicy", policy)?;
-        }
-        if req.tag_list.len() > 5 {
-            return Err(SwfError::validation("tagList holds at most 5 tags").into());
-        }
-        for tag in &req.tag_list {
-            limits::length("tagList.member", tag, 0, limits::NAME_MAX)?;
-        }
+        req.settings.validate()?;
         let domain = self.domain(&req.domain)?;
         if domain.deprecated {
             return Err(SwfError::unknown(format!(
@@ -194,12 +215,14 @@ impl State {
             return Err(StartRefusal::TypeDeprecated(req.workflow_type.clone()));
         }
         let task_list = req
+            .settings
             .task_list
             .clone()
             .or_else(|| ty.default_task_list.clone())
             .ok_or(StartRefusal::DefaultUndefined("taskList"))?;
         limits::trimmed_name("taskList.name", &task_list.name)?;
         let execution_start_to_close = req
+            .settings
             .execution_start_to_close_timeout
             .clone()
             .or_else(|| ty.default_execution_start_to_close.clone())
@@ -207,11 +230,13 @@ impl State {
                 "executionStartToCloseTimeout",
             ))?;
         let task_start_to_close = req
+            .settings
             .task_start_to_close_timeout
             .clone()
             .or_else(|| ty.default_task_start_to_close.clone())
             .ok_or(StartRefusal::DefaultUndefined("taskStartToCloseTimeout"))?;
         let child_policy = req
+            .settings
             .child_policy
             .clone()
             .or_else(|| ty.default_child_policy.clone())
@@ -222,10 +247,12 @@ impl State {
             task_start_to_close,
             child_policy,
             task_priority: req
+                .settings
                 .task_priority
                 .clone()
                 .or_else(|| ty.default_task_priority.clone()),
             lambda_role: req
+                .settings
                 .lambda_role
                 .clone()
                 .or_else(|| ty.default_lambda_role.clone()),
@@ -271,11 +298,11 @@ impl State {
         let started = history::WorkflowExecutionStarted {
             workflow_type: req.workflow_type.clone(),
             task_list: resolved.task_list.clone(),
-            input: req.input,
+            input: req.settings.input,
             execution_start_to_close_timeout: resolved.execution_start_to_close.clone(),
             task_start_to_close_timeout: resolved.task_start_to_close.clone(),
             child_policy: resolved.child_policy.clone(),
-            tag_list: req.tag_list.clone(),
+            tag_list: req.settings.tag_list.clone(),
             task_priority: resolved.task_priority.clone(),
             lambda_role: resolved.lambda_role.clone(),
             parent_workflow_execution: origin.parent.as_ref().map(|(p, _)| p.clone()),
@@ -293,7 +320,7 @@ impl State {
                 task_start_to_close: resolved.task_start_to_close,
                 execution_start_to_close: resolved.execution_start_to_close,
                 child_policy: resolved.child_policy,
-                tag_list: req.tag_list,
+                tag_list: req.settings.tag_list,
                 task_priority: resolved.task_priority,
                 lambda_role: resolved.lambda_role,
                 parent: origin.parent,
