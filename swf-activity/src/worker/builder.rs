@@ -114,7 +114,9 @@ impl WorkerBuilder {
     /// [`max_concurrent_activities`](Self::max_concurrent_activities) slots while it waits, so
     /// across all lists no more polls are in flight than slots are free, and when fewer slots are
     /// free than lists are polled, the lists take turns: give the worker at least one slot per
-    /// list, and a few more, so no list waits on another's long poll. Activity types are
+    /// list, and a few more, so no list waits on another's long poll. The
+    /// [task start rate](Self::max_task_starts_per_second) and a pause hold for all lists
+    /// together. Activity types are
     /// registered once, with the first list as their default (unless they declare another, or
     /// none).
     ///
