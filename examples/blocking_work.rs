@@ -1,29 +1,29 @@
-//! CPU-bound or blocking code in an activity: run it with `tokio::task::spawn_blocking` and a
-//! clone of `Progress`.
+//! CPU-bound and blocking code as blocking activities: `#[activity(blocking)]` on a plain `fn`.
 //!
 //! ```sh
 //! cargo run --example blocking_work
 //! ```
 //!
-//! An activity's future runs on the worker's Tokio runtime. Code that blocks its thread there (a
-//! long computation, `std::thread::sleep`, a blocking client) holds one of the runtime's threads:
-//! other activities, polls and answers on that thread wait, and the worker cannot stop the
-//! activity, since a future can only be dropped between two polls. Hand such code to Tokio's
-//! blocking pool with `spawn_blocking` and give it a clone of `Progress` (cheap, `Send`): it
-//! reports between chunks of work and checks `cancel_reason()` to stop early, while the async side
-//! only awaits the `JoinHandle`.
+//! An `async fn` activity runs on the worker's Tokio runtime, where code that blocks its thread (a
+//! long computation, a synchronous client, a subprocess) holds back polls, heartbeats and other
+//! activities. A blocking activity is a plain `fn` that the worker runs on a bounded pool of
+//! blocking threads (`WorkerBuilder::max_blocking_activities`); it reports through its `Progress`
+//! and checks for cancellation from its own thread with `check_cancelled()` and
+//! `wait_cancelled_timeout()`.
 //!
-//! This example runs on a single-threaded runtime to make the point: two prime counts run on the
-//! blocking pool while a third activity, on the runtime's only thread, still answers at once. One
-//! count is cancelled midway and stops at its next chunk.
+//! The worker runs on a single-threaded runtime to make the point, with a pool of two places:
+//! two prime counts (CPU-bound) and an upload through a synchronous client (a blocking call per
+//! file) share the pool, while an async `ping` on the runtime's only thread still answers at once.
+//! The larger count is cancelled midway and stops at its next chunk. The example exits 0 only
+//! when the workflow histories show all of it.
 
 use std::error::Error;
 use std::time::{Duration, Instant};
 
-use swf_activity::local::{ActivityOutcome, ActivitySpec, LocalSwf};
+use swf_activity::local::{ActivityHandle, ActivityOutcome, ActivitySpec, HistoryEvent, LocalSwf};
 use swf_activity::registration::register_domain;
 use swf_activity::worker::Worker;
-use swf_activity::{ActivityError, Progress, activity};
+use swf_activity::{ActivityError, Progress, Resource, activity};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::prelude::*;
 
@@ -31,33 +31,26 @@ const DOMAIN: &str = "blocking-demo";
 const TASK_LIST: &str = "work";
 /// Numbers checked between two reports and cancellation checks.
 const CHUNK: u64 = 20_000;
+/// The number of primes below 300,000.
+const PRIMES_BELOW_300K: u64 = 25_997;
 
-/// Counts the primes below `below`, on the blocking pool.
+/// Counts the primes below `below`: plain CPU-bound code, reporting and checking for cancellation
+/// between chunks. A cancellation request arrives with a heartbeat's answer, so it is seen within
+/// one heartbeat interval (here 1.6 s).
 #[activity(
+    blocking,
     version = "1",
     heartbeat_timeout = "2s",
     start_to_close_timeout = "1m",
     schedule_to_start_timeout = "1m",
     schedule_to_close_timeout = "2m"
 )]
-async fn count_primes(progress: Progress, below: u64) -> Result<u64, ActivityError> {
-    let for_the_pool = progress.clone();
-    tokio::task::spawn_blocking(move || count_primes_blocking(&for_the_pool, below))
-        .await
-        .map_err(|e| {
-            ActivityError::failed("the computation panicked").with_details(&e.to_string())
-        })?
-}
-
-/// The blocking part: plain synchronous code that reports and checks for cancellation between
-/// chunks. The heartbeat engine sends the reports; a cancellation request arrives with a
-/// heartbeat's answer, so it is seen within one heartbeat interval (here 1.6 s).
-fn count_primes_blocking(progress: &Progress, below: u64) -> Result<u64, ActivityError> {
+fn count_primes(progress: &Progress, below: u64) -> Result<u64, ActivityError> {
     let mut primes = 0;
     let mut checked = 0;
     while checked < below {
-        if let Some(reason) = progress.cancel_reason() {
-            return Err(ActivityError::canceled()
+        if let Err(reason) = progress.check_cancelled() {
+            return Err(ActivityError::from(reason)
                 .with_details(&format!("{reason} after checking {checked} numbers")));
         }
         let end = (checked + CHUNK).min(below);
@@ -73,6 +66,41 @@ fn is_prime(n: u64) -> bool {
         && (2..)
             .take_while(|d| d * d <= n)
             .all(|d| !n.is_multiple_of(d))
+}
+
+/// A synchronous client, as in a port of existing code: each call blocks its thread.
+struct ArchiveClient {
+    latency: Duration,
+}
+
+impl ArchiveClient {
+    fn upload(&self, file: u32) -> String {
+        std::thread::sleep(self.latency);
+        format!("archive/{file}")
+    }
+}
+
+/// Uploads `files` files one by one through the synchronous client, reporting each.
+#[activity(
+    blocking,
+    version = "1",
+    heartbeat_timeout = "2s",
+    start_to_close_timeout = "1m",
+    schedule_to_start_timeout = "1m",
+    schedule_to_close_timeout = "2m"
+)]
+fn upload_files(
+    progress: &Progress,
+    archive: Resource<ArchiveClient>,
+    files: u32,
+) -> Result<Vec<String>, ActivityError> {
+    let mut keys = Vec::new();
+    for file in 0..files {
+        progress.check_cancelled()?;
+        keys.push(archive.upload(file));
+        progress.report(&format!("{} of {files} uploaded", file + 1))?;
+    }
+    Ok(keys)
 }
 
 /// Answers at once: shows that the runtime's only thread stays free.
@@ -92,7 +120,7 @@ fn schedule(
     name: &str,
     id: &str,
     input: &str,
-) -> Result<swf_activity::local::ActivityHandle, Box<dyn Error>> {
+) -> Result<ActivityHandle, Box<dyn Error>> {
     Ok(local.schedule_activity(
         ActivitySpec::new(DOMAIN, name, "1")
             .task_list(TASK_LIST)
@@ -111,6 +139,15 @@ fn describe(outcome: &ActivityOutcome) -> String {
         }
         other => other.summary(),
     }
+}
+
+/// The activity events of a task's history, e.g. `Scheduled > Started > Completed`.
+fn activity_events(history: &[HistoryEvent]) -> String {
+    history
+        .iter()
+        .filter_map(|event| event.event_type().strip_prefix("ActivityTask"))
+        .collect::<Vec<_>>()
+        .join(" > ")
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -141,28 +178,42 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let worker = Worker::builder(client)
         .domain(DOMAIN)
         .task_list(TASK_LIST)
+        .max_blocking_activities(2)
         .activity(count_primes)
+        .activity(upload_files)
         .activity(ping)
+        .resource(ArchiveClient {
+            latency: Duration::from_millis(250),
+        })
         .build()?;
     worker.register_activity_types().await?;
     let stop = worker.shutdown_handle();
 
     let scenario = async {
-        let small = schedule(&local, "count_primes", "primes-below-300k", "300000")?;
         let large = schedule(&local, "count_primes", "primes-below-1e9", "1000000000")?;
-        // Both counts are busy on the blocking pool before the ping is scheduled.
+        let small = schedule(&local, "count_primes", "primes-below-300k", "300000")?;
+        let upload = schedule(&local, "upload_files", "upload-6-files", "6")?;
+        // The large count and the small one hold both places; the upload waits for the small
+        // count's place, heartbeating meanwhile.
         tokio::time::sleep(Duration::from_millis(500)).await;
         let asked = Instant::now();
         let pinged = schedule(&local, "ping", "ping", "null")?;
         let ping_outcome = tokio::time::timeout(Duration::from_secs(30), pinged.outcome()).await?;
         println!(
-            "ping                {} in {} ms, while both counts ran",
+            "ping                {} in {} ms, while the pool was busy",
             describe(&ping_outcome),
             asked.elapsed().as_millis()
         );
+        tokio::time::timeout(Duration::from_secs(30), upload.outcome()).await?;
         large.request_cancel()?;
         println!("primes-below-1e9    cancellation requested");
-        for (label, handle) in [("primes-below-300k", &small), ("primes-below-1e9", &large)] {
+        let tasks = [
+            ("primes-below-300k", small),
+            ("upload-6-files", upload),
+            ("primes-below-1e9", large),
+            ("ping", pinged),
+        ];
+        for (label, handle) in &tasks {
             let outcome = tokio::time::timeout(Duration::from_secs(30), handle.outcome()).await?;
             println!(
                 "{label:<19} {} (heartbeats: {})",
@@ -171,9 +222,42 @@ async fn main() -> Result<(), Box<dyn Error>> {
             );
         }
         stop.shutdown();
-        Ok::<(), Box<dyn Error>>(())
+        Ok::<_, Box<dyn Error>>(tasks)
     };
-    let (ran, scenario) = tokio::join!(worker.run_until(std::future::pending()), scenario);
+    let (ran, tasks) = tokio::join!(worker.run_until(std::future::pending()), scenario);
     ran?;
-    scenario
+    let tasks = tasks?;
+
+    // What the histories must show: the small count's result, the upload's six keys, the large
+    // count canceled on request, the ping answered, and no task timed out waiting for the pool.
+    let mut problems = Vec::new();
+    for (label, handle) in &tasks {
+        let history = handle.history()?;
+        let events = activity_events(&history);
+        println!("{label:<19} history: {events}");
+        let expected = match *label {
+            "primes-below-1e9" => "Scheduled > Started > CancelRequested > Canceled",
+            _ => "Scheduled > Started > Completed",
+        };
+        if events != expected {
+            problems.push(format!("{label}: {events}, expected {expected}"));
+        }
+    }
+    let result = |i: usize| match tasks[i].1.try_outcome() {
+        Some(ActivityOutcome::Completed { result }) => result.unwrap_or_default(),
+        _ => String::new(),
+    };
+    if result(0) != PRIMES_BELOW_300K.to_string() {
+        problems.push(format!("primes-below-300k answered {:?}", result(0)));
+    }
+    let keys: Vec<String> = serde_json::from_str(&result(1)).unwrap_or_default();
+    if keys.len() != 6 {
+        problems.push(format!("upload-6-files answered {:?}", result(1)));
+    }
+    if problems.is_empty() {
+        println!("All blocking work ran on the pool, and the runtime answered throughout.");
+        Ok(())
+    } else {
+        Err(problems.join("; ").into())
+    }
 }

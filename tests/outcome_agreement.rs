@@ -1,16 +1,20 @@
 //! `ActivityEnvironment` and the worker agree on how a task ended: the same result-size check,
 //! the same truncation of reasons and details. Each case runs both ways; the worker's answer is
-//! read from what the endpoint recorded.
+//! read from what the endpoint recorded. An activity that hands its token over gets no answer from
+//! either: the task stays open for whoever holds the token.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use swf_activity::completion::CompletionClient;
 use swf_activity::local::{ActivityOutcome as Recorded, ActivitySpec, LocalSwf};
 use swf_activity::outcome::ActivityOutcome;
 use swf_activity::registration::register_domain;
+use swf_activity::task::TaskToken;
 use swf_activity::testing::ActivityEnvironment;
 use swf_activity::worker::Worker;
-use swf_activity::{ActivityError, activity};
+use swf_activity::{ActivityError, Progress, activity};
 
 const DOMAIN: &str = "outcomes";
 const TASK_LIST: &str = "outcomes-tasks";
@@ -32,7 +36,14 @@ enum Ending {
     },
     /// Accepts a cancellation with details of this length.
     Cancel { details_chars: usize },
+    /// Hands its token over (to [`HANDED_OVER`]) and leaves the task to be answered elsewhere.
+    Elsewhere,
 }
+
+/// The tokens `end_as` handed over.
+static HANDED_OVER: Mutex<Vec<TaskToken>> = Mutex::new(Vec::new());
+/// What the test answers, by token, for a task handed over.
+const ELSEWHERE_RESULT: &str = "\"answered by token\"";
 
 /// Ends as its input says.
 #[activity(
@@ -40,8 +51,15 @@ enum Ending {
     start_to_close_timeout = "1m",
     heartbeat_timeout = "30s"
 )]
-async fn end_as(ending: Ending) -> Result<Option<String>, ActivityError> {
+async fn end_as(progress: Progress, ending: Ending) -> Result<Option<String>, ActivityError> {
     match ending {
+        Ending::Elsewhere => {
+            let token = progress
+                .task_token()
+                .ok_or_else(|| ActivityError::failed("no task"))?;
+            HANDED_OVER.lock().unwrap().push(token);
+            Err(ActivityError::completes_elsewhere())
+        }
         Ending::Result { chars } => Ok(Some("r".repeat(chars))),
         Ending::Empty => Ok(None),
         Ending::Fail {
@@ -100,6 +118,7 @@ async fn environment_and_worker_answer_alike() {
             },
             "canceled",
         ),
+        (Ending::Elsewhere, "completes_elsewhere"),
     ];
 
     let local = LocalSwf::builder()
@@ -136,6 +155,7 @@ async fn environment_and_worker_answer_alike() {
                 "{ending:?} under ActivityEnvironment"
             );
 
+            HANDED_OVER.lock().unwrap().clear();
             let handle = local
                 .schedule_activity(
                     ActivitySpec::new(DOMAIN, "end_as", "1")
@@ -145,6 +165,39 @@ async fn environment_and_worker_answer_alike() {
                         .schedule_to_close_timeout(LIMIT * 2),
                 )
                 .expect("activity schedules");
+            if let Ending::Elsewhere = ending {
+                // The worker sent nothing: the task is still open, and takes an answer by token.
+                let token = tokio::time::timeout(LIMIT, async {
+                    loop {
+                        if let Some(token) = HANDED_OVER.lock().unwrap().pop() {
+                            break token;
+                        }
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                })
+                .await
+                .expect("the activity hands its token over in time");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                assert_eq!(
+                    handle.try_outcome(),
+                    None,
+                    "the worker answered a task handed over"
+                );
+                CompletionClient::from_sdk_config(local.sdk_config())
+                    .complete_raw(&token, Some(ELSEWHERE_RESULT))
+                    .await
+                    .expect("the task is still open for an answer by token");
+                let recorded = tokio::time::timeout(LIMIT, handle.outcome())
+                    .await
+                    .expect("the task closes");
+                assert_eq!(
+                    as_outcome(recorded),
+                    ActivityOutcome::Completed {
+                        result: Some(ELSEWHERE_RESULT.to_owned())
+                    }
+                );
+                continue;
+            }
             let recorded = tokio::time::timeout(LIMIT, handle.outcome())
                 .await
                 .expect("the worker answers in time");

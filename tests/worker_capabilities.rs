@@ -9,5 +9,11 @@ mod support;
 #[path = "worker_capabilities/pacing.rs"]
 mod pacing;
 
+#[path = "worker_capabilities/external_completion.rs"]
+mod external_completion;
+
+#[path = "worker_capabilities/blocking.rs"]
+mod blocking;
+
 #[path = "worker_capabilities/task_lists.rs"]
 mod task_lists;

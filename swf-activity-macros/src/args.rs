@@ -73,7 +73,32 @@ const KEYS: &[Key] = &[
         name: "crate",
         set: |args, key, value, errors| args.krate = crate_path(key, value, errors),
     },
+    Key {
+        name: "blocking",
+        // Written alone (see `FLAGS`); a value is a mistake, but the intent is clear.
+        set: |args, _, value, errors| {
+            args.blocking = true;
+            errors.spanned(
+                value,
+                "`blocking` takes no value: write `#[activity(blocking, version = \"1\")]` on a \
+                 plain `fn` to run it on the worker's blocking pool, or leave it out for an \
+                 `async fn`",
+            );
+        },
+    },
 ];
+
+/// A key written alone, without `= value`, and what it sets.
+struct Flag {
+    name: &'static str,
+    set: fn(&mut Args),
+}
+
+/// Every key written alone; each is also in [`KEYS`], where a value given to it is refused.
+const FLAGS: &[Flag] = &[Flag {
+    name: "blocking",
+    set: |args| args.blocking = true,
+}];
 
 /// The names of every valid key, for messages.
 fn key_names() -> impl Iterator<Item = &'static str> {
@@ -108,6 +133,8 @@ pub(crate) struct Args {
     pub(crate) task_priority: Option<i32>,
     pub(crate) heartbeat: Option<Heartbeat>,
     pub(crate) krate: Option<syn::Path>,
+    /// `blocking`: the function is a plain `fn` that runs on the worker's blocking pool.
+    pub(crate) blocking: bool,
     /// `version` was written, possibly misspelled or with an invalid value: a missing `version`
     /// would only repeat that error.
     pub(crate) version_attempted: bool,
@@ -127,6 +154,24 @@ pub(crate) fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
                 Ok((key, _)) => key.name == "version",
                 Err(suggestion) => suggestion == Some("version"),
             };
+            if let Ok((key, key_span)) = key
+                && !input.peek(Token![=])
+                && let Some(flag) = FLAGS.iter().find(|flag| flag.name == key.name)
+            {
+                if seen.contains(&key.name) {
+                    errors.at(
+                        key_span,
+                        format!("duplicate key `{}`: it is already set earlier in this #[activity]; keep one", key.name),
+                    );
+                }
+                seen.push(key.name);
+                (flag.set)(&mut args);
+                if input.is_empty() {
+                    break;
+                }
+                input.parse::<Token![,]>()?;
+                continue;
+            }
             input.parse::<Token![=]>().map_err(|e| {
                 syn::Error::new(
                     e.span(),
@@ -359,6 +404,27 @@ mod tests {
         let mut errors = Errors::default();
         let args = parse_args(tokens, &mut errors);
         (args, errors.into_compile_errors().to_string())
+    }
+
+    #[test]
+    fn blocking_is_a_flag_anywhere_in_the_list() {
+        for tokens in [
+            quote!(blocking, version = "1"),
+            quote!(version = "1", blocking),
+            quote!(version = "1", blocking,),
+        ] {
+            let (args, errors) = parse(tokens);
+            assert_eq!(errors, "");
+            assert!(args.blocking);
+            assert_eq!(args.version.unwrap().value(), "1");
+        }
+        let (args, errors) = parse(quote!(version = "1"));
+        assert_eq!(errors, "");
+        assert!(!args.blocking);
+        let (_, errors) = parse(quote!(blocking = true, version = "1"));
+        assert!(errors.contains("`blocking` takes no value"), "{errors}");
+        let (_, errors) = parse(quote!(blocking, blocking, version = "1"));
+        assert!(errors.contains("duplicate key `blocking`"), "{errors}");
     }
 
     #[test]

@@ -31,10 +31,10 @@ pub(crate) fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
 
-    let mut signature_errors = Errors::default();
-    let signature = analyze(&func, &mut signature_errors);
     let mut errors = Errors::default();
     let args = parse_args(args, &mut errors);
+    let mut signature_errors = Errors::default();
+    let signature = analyze(&func, args.blocking, &mut signature_errors);
     let definition = build(args, &func, &mut errors);
 
     if !signature_errors.is_empty() {
@@ -78,7 +78,7 @@ fn generate(func: &ItemFn, signature: &Signature, definition: &Definition) -> To
     let block = &func.block;
 
     let definition_tokens = definition_expr(definition, &private);
-    let execute = execute_body(func, signature, &private);
+    let execute = execute_body(func, signature, definition.blocking, &private);
     let execute_fns = if signature.resources().next().is_none() {
         quote! {
             fn execute(
@@ -165,7 +165,12 @@ fn generate(func: &ItemFn, signature: &Signature, definition: &Definition) -> To
 
 /// The body of `execute`: decode the input, run the body, encode its output. Each check is
 /// spanned at the user's tokens it is about, so its error lands there.
-fn execute_body(func: &ItemFn, signature: &Signature, private: &TokenStream) -> TokenStream {
+fn execute_body(
+    func: &ItemFn,
+    signature: &Signature,
+    blocking: bool,
+    private: &TokenStream,
+) -> TokenStream {
     let progress = format_ident!("__swf_progress");
     let input = format_ident!("__swf_input");
     let output = format_ident!("__swf_output");
@@ -231,6 +236,30 @@ fn execute_body(func: &ItemFn, signature: &Signature, private: &TokenStream) -> 
             }
         }
     };
+    let unused_progress = signature
+        .progress()
+        .is_none()
+        .then(|| quote!(let _ = &#progress;));
+    if blocking {
+        // The body runs on a blocking thread: the input is decoded and the output encoded there,
+        // so neither has to be `Send`; only the raw input and the resource handles move.
+        let mutability =
+            matches!(signature.progress(), Some(ProgressArg::RefMut)).then(|| quote!(mut));
+        return quote! {
+            #(#take_resources)*
+            #private::run_blocking(
+                progress,
+                move |#mutability #progress: #private::Progress|
+                      -> #private::Result<#private::Option<#private::String>, #private::ActivityError> {
+                    #unused_progress
+                    #(#check_resources)*
+                    #decode
+                    let #output = Self::run(#(#call_args),*);
+                    #encode
+                },
+            )
+        };
+    }
     let send_span = func.sig.ident.span();
     let body = quote! {
         #(#check_resources)*
@@ -266,10 +295,6 @@ fn execute_body(func: &ItemFn, signature: &Signature, private: &TokenStream) -> 
             #check(async move { #body })
         }
     };
-    let unused_progress = signature
-        .progress()
-        .is_none()
-        .then(|| quote!(let _ = &#progress;));
     quote! {
         #(#take_resources)*
         #bind_progress
@@ -389,6 +414,24 @@ mod tests {
             "{out}"
         );
         assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn a_blocking_activity_runs_its_body_on_the_blocking_pool() {
+        let out = expand(
+            quote!(blocking, version = "1"),
+            quote! { pub fn hash(progress: &mut Progress, input: Vec<u8>) -> u64 { 0 } },
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains("pub fn run (progress : & mut Progress , input : Vec < u8 >)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("__private :: run_blocking (progress , move | mut __swf_progress"),
+            "{out}"
+        );
+        assert!(!out.contains("must_return_a_Send_future"), "{out}");
     }
 
     #[test]

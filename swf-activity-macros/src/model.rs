@@ -21,6 +21,8 @@ pub(crate) struct Definition {
     pub(crate) schedule_to_start_timeout: Option<Timeout>,
     pub(crate) schedule_to_close_timeout: Option<Timeout>,
     pub(crate) heartbeat: Heartbeat,
+    /// The function is a plain `fn` run on the worker's blocking pool.
+    pub(crate) blocking: bool,
     pub(crate) krate: syn::Path,
 }
 
@@ -148,6 +150,7 @@ pub(crate) fn build(args: Args, func: &ItemFn, errors: &mut Errors) -> Definitio
         schedule_to_start_timeout,
         schedule_to_close_timeout,
         heartbeat: args.heartbeat.unwrap_or_default(),
+        blocking: args.blocking,
         krate: args
             .krate
             .unwrap_or_else(|| syn::parse_quote!(::swf_activity)),

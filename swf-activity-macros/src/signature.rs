@@ -82,17 +82,31 @@ impl Signature {
 /// Checks `func` against the rules for activity functions, recording each broken rule in
 /// `errors` at the tokens that break it. The signature is returned even when rules are broken,
 /// with the offending parameters left out.
-pub(crate) fn analyze(func: &ItemFn, errors: &mut Errors) -> Signature {
+///
+/// A `blocking` activity is a plain `fn` the worker runs on its blocking pool; any other is an
+/// `async fn`.
+pub(crate) fn analyze(func: &ItemFn, blocking: bool, errors: &mut Errors) -> Signature {
     let sig = &func.sig;
     let fn_name = &sig.ident;
-    if sig.asyncness.is_none() {
-        errors.spanned(
+    match (&sig.asyncness, blocking) {
+        (None, false) => errors.spanned(
             sig.fn_token,
             format!(
                 "an activity function must be `async`: write `async fn {fn_name}`; \
-                 the worker runs it as a future"
+                 the worker runs it as a future. For a plain `fn` that blocks its thread \
+                 (a synchronous SDK, FFI, CPU-bound work), write `#[activity(blocking, ...)]`: \
+                 the worker runs it on its blocking pool"
             ),
-        );
+        ),
+        (Some(asyncness), true) => errors.spanned(
+            asyncness,
+            format!(
+                "a `blocking` activity is a plain `fn`: write `fn {fn_name}`, which the worker \
+                 runs on a thread of its blocking pool; or remove `blocking` to run this \
+                 `async fn` on the worker's runtime"
+            ),
+        ),
+        _ => {}
     }
     if let Some(constness) = &sig.constness {
         errors.spanned(constness, "an activity function cannot be `const`");
@@ -362,7 +376,7 @@ mod tests {
 
     fn check(func: ItemFn) -> (Signature, String) {
         let mut errors = Errors::default();
-        let sig = analyze(&func, &mut errors);
+        let sig = analyze(&func, false, &mut errors);
         (sig, errors.into_compile_errors().to_string())
     }
 
@@ -428,6 +442,27 @@ mod tests {
         assert!(errors.contains("take `String` instead"), "{errors}");
         let (_, errors) = check(parse_quote! { async fn a(bytes: &[u8]) {} });
         assert!(errors.contains("take `Vec<u8>` instead"), "{errors}");
+    }
+
+    #[test]
+    fn blocking_activities_are_plain_fns() {
+        let func: ItemFn = parse_quote! { fn hash(p: &Progress, input: Vec<u8>) -> u64 { 0 } };
+        let mut errors = Errors::default();
+        let sig = analyze(&func, true, &mut errors);
+        assert_eq!(errors.into_compile_errors().to_string(), "");
+        assert_eq!(sig.progress(), Some(ProgressArg::Ref));
+
+        let func: ItemFn = parse_quote! { async fn hash() {} };
+        let mut errors = Errors::default();
+        analyze(&func, true, &mut errors);
+        let errors = errors.into_compile_errors().to_string();
+        assert!(
+            errors.contains("a `blocking` activity is a plain `fn`"),
+            "{errors}"
+        );
+
+        let (_, errors) = check(parse_quote! { fn hash() {} });
+        assert!(errors.contains("#[activity(blocking, ...)]"), "{errors}");
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub use crate::activity::{
     Activity, ActivityDefinition, ActivityFuture, ActivityType, DefaultTaskList, HeartbeatMode,
     RegistrationDefaults, TypedActivity,
 };
+pub use crate::blocking::run_blocking;
 pub use crate::error::ActivityError;
 pub use crate::progress::Progress;
 pub use crate::resources::{Resource, ResourceKey, Resources};

@@ -6,10 +6,12 @@ use serde::Serialize;
 
 use crate::details::render_details;
 
-/// How an activity ends when it does not complete: it failed, or it accepted a cancellation.
+/// How an activity ends when it does not complete: it failed, it accepted a cancellation, or it
+/// handed its task to another system to answer.
 ///
 /// The worker answers a failure with RespondActivityTaskFailed and a cancellation with
-/// RespondActivityTaskCanceled. Any error type converts into a failure with `?`, its message as
+/// RespondActivityTaskCanceled; for [`completes_elsewhere`](Self::completes_elsewhere) it sends
+/// nothing. Any error type converts into a failure with `?`, its message as
 /// the reason and its chain of sources as the details, so activity code can use `?` freely:
 ///
 /// ```
@@ -44,6 +46,7 @@ enum Outcome {
     Canceled {
         details: Option<String>,
     },
+    CompletesElsewhere,
 }
 
 impl ActivityError {
@@ -78,16 +81,38 @@ impl ActivityError {
         }
     }
 
+    /// The activity handed its task token to another system, which will answer the task (Flow's
+    /// `@ManualActivityCompletion`, Temporal's `ErrResultPending`): the worker sends no answer,
+    /// stops the task's heartbeats and frees its slot at once. The other system then completes,
+    /// fails, cancels or heartbeats the task by its token with a
+    /// [`CompletionClient`](crate::completion::CompletionClient), within the task's timeouts
+    /// (its heartbeat timeout too, if it has one: nothing heartbeats the task meanwhile unless
+    /// that system does).
+    ///
+    /// ```
+    /// use swf_activity::ActivityError;
+    ///
+    /// let err = ActivityError::completes_elsewhere();
+    /// assert!(err.is_completes_elsewhere());
+    /// assert_eq!(err.reason(), None);
+    /// ```
+    pub fn completes_elsewhere() -> Self {
+        ActivityError {
+            outcome: Outcome::CompletesElsewhere,
+        }
+    }
+
     /// Adds details: a string is sent as it is, any other value as JSON. A value that cannot be
-    /// serialized is replaced by a sentence saying why.
+    /// serialized is replaced by a sentence saying why. A
+    /// [`completes_elsewhere`](Self::completes_elsewhere) sends nothing, so it keeps no details.
     #[must_use]
     pub fn with_details<T: Serialize + ?Sized>(mut self, details: &T) -> Self {
-        let text = render_details(details)
-            .unwrap_or_else(|e| format!("details could not be serialized: {e}"));
-        match &mut self.outcome {
-            Outcome::Failed { details, .. } | Outcome::Canceled { details } => {
-                *details = Some(text)
-            }
+        if let Outcome::Failed { details: slot, .. } | Outcome::Canceled { details: slot } =
+            &mut self.outcome
+        {
+            let text = render_details(details)
+                .unwrap_or_else(|e| format!("details could not be serialized: {e}"));
+            *slot = Some(text);
         }
         self
     }
@@ -97,11 +122,17 @@ impl ActivityError {
         matches!(self.outcome, Outcome::Canceled { .. })
     }
 
-    /// The failure's reason; `None` for a cancellation.
+    /// Whether the activity left its task to be answered elsewhere
+    /// ([`completes_elsewhere`](Self::completes_elsewhere)).
+    pub fn is_completes_elsewhere(&self) -> bool {
+        matches!(self.outcome, Outcome::CompletesElsewhere)
+    }
+
+    /// The failure's reason; `None` for a cancellation or a task answered elsewhere.
     pub fn reason(&self) -> Option<&str> {
         match &self.outcome {
             Outcome::Failed { reason, .. } => Some(reason),
-            Outcome::Canceled { .. } => None,
+            Outcome::Canceled { .. } | Outcome::CompletesElsewhere => None,
         }
     }
 
@@ -109,6 +140,7 @@ impl ActivityError {
     pub fn details(&self) -> Option<&str> {
         match &self.outcome {
             Outcome::Failed { details, .. } | Outcome::Canceled { details } => details.as_deref(),
+            Outcome::CompletesElsewhere => None,
         }
     }
 }
@@ -135,6 +167,9 @@ impl fmt::Display for ActivityError {
         match &self.outcome {
             Outcome::Failed { reason, .. } => write!(f, "activity failed: {reason}")?,
             Outcome::Canceled { .. } => f.write_str("activity canceled")?,
+            Outcome::CompletesElsewhere => {
+                f.write_str("activity handed its task token over; the task is answered elsewhere")?
+            }
         }
         if let Some(details) = self.details() {
             write!(f, " ({details})")?;

@@ -134,12 +134,13 @@
 //! | registering domains and types | [`registration`] |
 //! | values activities share: clients, pools | [`resources`], [`Resource`] |
 //! | scheduling activities and reading their outcomes, typed | [`decider`] |
+//! | answering a task from another process, by its token | [`completion`], [`ActivityError::completes_elsewhere`] |
 //! | unit tests without SWF | [`testing`] |
 //! | metrics for dashboards (feature `metrics`) | [`metrics`] |
 //! | an in-memory SWF endpoint (feature `local`) | `swf_activity::local`, the `swf-local` crate |
 //!
 //! The repository's examples (`cargo run --example quickstart`, `cancellation`,
-//! `graceful_shutdown`, `resumable`, `testing_activities`, `metrics`, `real_aws`) show each of
+//! `graceful_shutdown`, `resumable`, `approval`, `testing_activities`, `metrics`, `real_aws`) show each of
 //! these at work.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -150,6 +151,9 @@
 pub mod activity;
 #[cfg(feature = "aws-sdk")]
 mod backoff;
+mod blocking;
+#[cfg(feature = "aws-sdk")]
+pub mod completion;
 pub mod decider;
 pub mod details;
 pub mod error;
@@ -164,6 +168,8 @@ pub mod progress;
 pub mod registration;
 pub mod resources;
 #[cfg(feature = "aws-sdk")]
+mod respond;
+#[cfg(feature = "aws-sdk")]
 mod sdk_errors;
 pub mod task;
 pub mod testing;
@@ -176,7 +182,8 @@ pub mod worker;
 #[doc(inline)]
 pub use swf_local as local;
 
-/// Turns an `async fn` into an activity type that a [`Worker`](worker::Worker) can run.
+/// Turns an `async fn` (or, with `blocking`, a plain `fn`) into an activity type that a
+/// [`Worker`](worker::Worker) can run.
 ///
 /// ```
 /// use serde::{Deserialize, Serialize};
@@ -222,7 +229,9 @@ pub use swf_local as local;
 ///
 /// # The function
 ///
-/// - It must be `async`, without `self`, generics or explicit lifetimes.
+/// - It must be `async` (or a plain `fn` with the `blocking` key, see
+///   [Blocking activities](#blocking-activities)), without `self`, generics or explicit
+///   lifetimes.
 /// - It may take a [`Progress`] (by value, `&Progress` or `&mut Progress`; any type whose name is
 ///   `Progress`) and at most one input, in either order; either may be left out. The input is
 ///   decoded from the task's JSON input and must implement `serde::de::DeserializeOwned`; a task
@@ -233,6 +242,55 @@ pub use swf_local as local;
 ///   value is sent and whose error, any `E: Into<ActivityError>`, fails or cancels the task.
 ///   A value that encodes as JSON `null` (`()`, no return type, `None`) is an empty result.
 /// - The future must be `Send`: the worker runs activities on a multi-threaded runtime.
+///
+/// # Blocking activities
+///
+/// Code that blocks its thread (a synchronous SDK, a subprocess such as ffmpeg, FFI, CPU-bound
+/// loops) must not run inside an `async fn`: it would stall the worker's runtime threads, and
+/// with them polls, heartbeats and other activities. Write it as a plain `fn` with the
+/// `blocking` key instead:
+///
+/// ```
+/// use std::time::Duration;
+/// use swf_activity::{activity, ActivityError, Progress};
+///
+/// /// Hashes `rounds` rounds, checking for cancellation between rounds.
+/// #[activity(blocking, version = "1", heartbeat_timeout = "30s", start_to_close_timeout = "10m")]
+/// fn hash(progress: &Progress, rounds: u32) -> Result<u64, ActivityError> {
+///     let mut value = 0u64;
+///     for round in 0..rounds {
+///         progress.check_cancelled()?;
+///         value = value.rotate_left(5) ^ u64::from(round);
+///         progress.report(&format!("{}/{rounds}", round + 1))?;
+///         // A loop that waits uses the blocking wait, which returns early on cancellation:
+///         if let Some(reason) = progress.wait_cancelled_timeout(Duration::from_millis(1)) {
+///             return Err(reason.into());
+///         }
+///     }
+///     Ok(value)
+/// }
+///
+/// // `run` is the plain function as written:
+/// assert_eq!(hash::run(&Progress::detached(), 2).unwrap(), 1);
+/// ```
+///
+/// The worker runs its tasks on tokio's blocking threads, at most
+/// [`max_blocking_activities`](worker::WorkerBuilder::max_blocking_activities) at once (each also
+/// takes one of [`max_concurrent_activities`](worker::WorkerBuilder::max_concurrent_activities)).
+/// A task waiting for a place keeps heartbeating, whatever its heartbeat mode, and one cancelled
+/// while it waits answers at once (`Err(reason.into())`) without running. Everything else is
+/// as for an `async fn`: keys, registration defaults, typed input and output, `Progress` in any
+/// of its three forms, [`Resource`] parameters; the input is decoded and the output encoded on
+/// the blocking thread. The [`Progress`] works from a plain thread: [`Progress::report`],
+/// [`Progress::is_cancelled`], [`Progress::check_cancelled`] (for `?`) and
+/// [`Progress::wait_cancelled_timeout`] (instead of `std::thread::sleep`).
+///
+/// A thread cannot be stopped from outside: once a task is cancelled, the activity stops only
+/// when it checks. If it does not return within
+/// [`abandon_grace`](worker::WorkerBuilder::abandon_grace) after SWF stops accepting an answer,
+/// the worker gives up on the task, but the thread runs on and keeps its place on the blocking
+/// pool until it returns. [`testing::ActivityEnvironment`] runs blocking activities on a blocking
+/// thread too.
 ///
 /// # What it generates
 ///
@@ -251,6 +309,9 @@ pub use swf_local as local;
 ///
 /// impl Activity for resize_image { /* decodes the input, calls run, encodes the output */ }
 /// ```
+///
+/// For a blocking activity, `run` is the plain `fn` as written, and `execute` runs it on the
+/// blocking pool.
 ///
 /// `DEFINITION` is a constant (usable in `const` contexts and `match` arms);
 /// [`Activity::definition`] returns a reference to a `static` copy of it. Other attributes on the
@@ -272,6 +333,7 @@ pub use swf_local as local;
 /// | `schedule_to_close_timeout` | a duration | none |
 /// | `heartbeat` | `"auto"` or `"manual"`, see [`HeartbeatMode`] | `"auto"` |
 /// | `crate` | the path of this crate when it is renamed, e.g. `crate = "swf"` | `"::swf_activity"` |
+/// | `blocking` | written alone, no value: a plain `fn` run on the blocking pool, see [Blocking activities](#blocking-activities) | off: an `async fn` |
 ///
 /// A key left out registers no default ([`RegistrationDefaults`] field `None`), so the decider
 /// must give that value when it schedules the activity; except `task_list`, for which the

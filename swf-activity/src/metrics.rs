@@ -31,6 +31,7 @@
 //! | `swf_activity_answers_after_lost_response_total` | counter | `activity`, `version` | answers found applied after a lost response (a retry met UnknownResourceFault); also counted in `tasks_answered_total` |
 //! | `swf_activity_tasks_stopped_at_shutdown_total` | counter | `activity`, `version`, `reason` = `shutdown_grace`, `forced_shutdown` | activities the worker stopped while shutting down (they are answered failed, and counted there too) |
 //! | `swf_activity_tasks_abandoned_total` | counter | `activity`, `version` | activities dropped unanswered: SWF no longer took an answer and they ignored their cancellation past the abandon grace |
+//! | `swf_activity_tasks_completing_elsewhere_total` | counter | `activity`, `version` | tasks whose activity handed its token over ([`ActivityError::completes_elsewhere`](crate::ActivityError::completes_elsewhere)): no answer sent, slot freed, another system answers |
 //! | `swf_activity_task_duration_seconds` | histogram | `activity`, `version` | from a task's start until its answer is ready |
 //! | `swf_activity_cancellations_total` | counter | `activity`, `version`, `reason` = `requested`, `worker_shutdown`, `task_gone`, `not_permitted`, `start_to_close_elapsed`, `heartbeat_timeout_elapsed` | tasks whose [`cancelled()`](crate::Progress::cancelled) resolved, by [`CancelReason`] |
 //! | `swf_activity_slots_in_use` | gauge | | tasks running now |
@@ -48,8 +49,8 @@
 //! [`Worker::stats`](crate::worker::Worker::stats) counts the same events, for one worker:
 //! `tasks_started`, `tasks_completed` / `_failed` / `_canceled` (`tasks_answered_total` by
 //! `answer`), `answered_after_gone` and `answers_undelivered` (`answers_undelivered_total` by
-//! `reason`), `answers_after_lost_response`, `tasks_abandoned`, `heartbeats_sent`,
-//! `heartbeats_coalesced`, `heartbeats_throttled`, `heartbeat_timeouts` and `heartbeat_overloads`
+//! `reason`), `answers_after_lost_response`, `tasks_abandoned`, `tasks_completing_elsewhere`,
+//! `heartbeats_sent`, `heartbeats_coalesced`, `heartbeats_throttled`, `heartbeat_timeouts` and `heartbeat_overloads`
 //! are the sums of the matching metrics over their labels; `polling_paused` is the
 //! `polling_paused` gauge.
 //!
@@ -87,6 +88,8 @@ pub const ANSWERS_AFTER_LOST_RESPONSE: &str = "swf_activity_answers_after_lost_r
 pub const TASKS_STOPPED_AT_SHUTDOWN: &str = "swf_activity_tasks_stopped_at_shutdown_total";
 /// Counter: activities dropped unanswered because SWF no longer took an answer.
 pub const TASKS_ABANDONED: &str = "swf_activity_tasks_abandoned_total";
+/// Counter: tasks whose activity handed its token over for another system to answer.
+pub const TASKS_COMPLETING_ELSEWHERE: &str = "swf_activity_tasks_completing_elsewhere_total";
 /// Histogram, seconds: from a task's start until its answer is ready.
 pub const TASK_DURATION: &str = "swf_activity_task_duration_seconds";
 /// Counter: tasks cancelled, by `reason` (`requested`, `worker_shutdown`, `task_gone`,
@@ -212,6 +215,13 @@ const TABLE: &[MetricSpec] = {
             Count,
             TASK,
             "Activities dropped unanswered because SWF no longer took an answer",
+        ),
+        row(
+            TASKS_COMPLETING_ELSEWHERE,
+            Counter,
+            Count,
+            TASK,
+            "Tasks whose activity handed its token over for another system to answer",
         ),
         row(
             TASK_DURATION,
@@ -489,7 +499,8 @@ pub(crate) enum ShutdownStop {
     Forced,
 }
 
-/// What became of a task's answer, for [`TASKS_ANSWERED`] and [`ANSWERS_UNDELIVERED`].
+/// What became of a task's answer, for [`TASKS_ANSWERED`], [`ANSWERS_UNDELIVERED`] and
+/// [`TASKS_COMPLETING_ELSEWHERE`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum AnswerResult {
     Completed,
@@ -497,6 +508,7 @@ pub(crate) enum AnswerResult {
     Canceled,
     TaskGone,
     Undelivered,
+    CompletesElsewhere,
 }
 
 /// The worker starts running: describes the metrics and sets the slot gauges.
@@ -566,6 +578,10 @@ pub(crate) fn task_answered(labels: &TaskLabels, result: AnswerResult) {
             AnswerResult::Canceled => (TASKS_ANSWERED, ("answer", "canceled")),
             AnswerResult::TaskGone => (ANSWERS_UNDELIVERED, ("reason", "task_gone")),
             AnswerResult::Undelivered => (ANSWERS_UNDELIVERED, ("reason", "error")),
+            AnswerResult::CompletesElsewhere => {
+                ::metrics::counter!(TASKS_COMPLETING_ELSEWHERE, labels.with(None)).increment(1);
+                return;
+            }
         };
         ::metrics::counter!(name, labels.with(Some(label))).increment(1);
     }

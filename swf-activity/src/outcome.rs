@@ -29,6 +29,20 @@ pub enum ActivityOutcome {
         /// The cancellation's details, at most 32,768 characters.
         details: Option<String>,
     },
+    /// It handed its task token to another system, which answers the task
+    /// ([`ActivityError::completes_elsewhere`]): the worker sends nothing.
+    CompletesElsewhere,
+}
+
+/// A result over [`RESULT_MAX_CHARS`]: SWF would refuse it, so it is never sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "result too large: {chars} characters, over SWF's limit of {RESULT_MAX_CHARS}; \
+     send a smaller result, for example a reference to where the data is stored"
+)]
+pub struct ResultTooLarge {
+    /// The result's length in characters.
+    pub chars: usize,
 }
 
 impl ActivityOutcome {
@@ -48,30 +62,47 @@ impl ActivityOutcome {
     /// ```
     pub fn from_result(result: Result<Option<String>, ActivityError>) -> ActivityOutcome {
         match result {
-            Ok(Some(result)) => {
-                let chars = result.chars().count();
-                if chars > RESULT_MAX_CHARS {
-                    ActivityOutcome::failed(
-                        &format!(
-                            "result too large: {chars} characters, over SWF's limit of {RESULT_MAX_CHARS}"
-                        ),
-                        Some(
-                            "return a smaller result, for example a reference to where the data is stored",
-                        ),
-                    )
-                } else {
-                    ActivityOutcome::Completed {
-                        result: Some(result),
-                    }
-                }
-            }
-            Ok(None) => ActivityOutcome::Completed { result: None },
-            Err(err) if err.is_canceled() => ActivityOutcome::Canceled {
-                details: err
-                    .details()
-                    .map(|d| truncate_to_chars(d, FAILURE_DETAILS_MAX_CHARS)),
-            },
+            Ok(result) => ActivityOutcome::completed(result).unwrap_or_else(|too_large| {
+                ActivityOutcome::failed(
+                    &format!(
+                        "result too large: {} characters, over SWF's limit of {RESULT_MAX_CHARS}",
+                        too_large.chars
+                    ),
+                    Some(
+                        "return a smaller result, for example a reference to where the data is stored",
+                    ),
+                )
+            }),
+            Err(err) if err.is_completes_elsewhere() => ActivityOutcome::CompletesElsewhere,
+            Err(err) if err.is_canceled() => ActivityOutcome::canceled(err.details()),
             Err(err) => ActivityOutcome::failed(err.reason().unwrap_or("failed"), err.details()),
+        }
+    }
+
+    /// A completion, if the result is within [`RESULT_MAX_CHARS`]; a longer one is refused, since
+    /// SWF would refuse it (and cutting it would corrupt it).
+    ///
+    /// ```
+    /// use swf_activity::outcome::ActivityOutcome;
+    ///
+    /// assert!(ActivityOutcome::completed(Some("\"ok\"".into())).is_ok());
+    /// assert_eq!(ActivityOutcome::completed(Some("x".repeat(32_769))).unwrap_err().chars, 32_769);
+    /// ```
+    pub fn completed(result: Option<String>) -> Result<ActivityOutcome, ResultTooLarge> {
+        if let Some(chars) = result
+            .as_deref()
+            .map(|r| r.chars().count())
+            .filter(|chars| *chars > RESULT_MAX_CHARS)
+        {
+            return Err(ResultTooLarge { chars });
+        }
+        Ok(ActivityOutcome::Completed { result })
+    }
+
+    /// A cancellation, its details cut to SWF's limit.
+    pub fn canceled(details: Option<&str>) -> ActivityOutcome {
+        ActivityOutcome::Canceled {
+            details: details.map(|d| truncate_to_chars(d, FAILURE_DETAILS_MAX_CHARS)),
         }
     }
 
@@ -83,21 +114,24 @@ impl ActivityOutcome {
         }
     }
 
-    /// A word for logs: `completed`, `failed` or `canceled`.
+    /// A word for logs: `completed`, `failed`, `canceled` or `completes_elsewhere`.
     pub fn kind(&self) -> &'static str {
         match self {
             ActivityOutcome::Completed { .. } => "completed",
             ActivityOutcome::Failed { .. } => "failed",
             ActivityOutcome::Canceled { .. } => "canceled",
+            ActivityOutcome::CompletesElsewhere => "completes_elsewhere",
         }
     }
 
-    /// The SWF operation that sends this answer.
-    pub fn operation(&self) -> &'static str {
+    /// The SWF operation that sends this answer; `None` when the worker sends none
+    /// ([`CompletesElsewhere`](Self::CompletesElsewhere)).
+    pub fn operation(&self) -> Option<&'static str> {
         match self {
-            ActivityOutcome::Completed { .. } => "RespondActivityTaskCompleted",
-            ActivityOutcome::Failed { .. } => "RespondActivityTaskFailed",
-            ActivityOutcome::Canceled { .. } => "RespondActivityTaskCanceled",
+            ActivityOutcome::Completed { .. } => Some("RespondActivityTaskCompleted"),
+            ActivityOutcome::Failed { .. } => Some("RespondActivityTaskFailed"),
+            ActivityOutcome::Canceled { .. } => Some("RespondActivityTaskCanceled"),
+            ActivityOutcome::CompletesElsewhere => None,
         }
     }
 }
@@ -148,6 +182,15 @@ mod tests {
             details.map(|d| d.chars().count()),
             Some(FAILURE_DETAILS_MAX_CHARS)
         );
+    }
+
+    #[test]
+    fn tasks_answered_elsewhere_get_no_answer() {
+        let outcome = ActivityOutcome::from_result(Err(
+            ActivityError::completes_elsewhere().with_details("ignored")
+        ));
+        assert_eq!(outcome, ActivityOutcome::CompletesElsewhere);
+        assert_eq!(outcome.operation(), None);
     }
 
     #[test]

@@ -123,6 +123,81 @@ impl ActivityTask {
     pub fn token_fingerprint(&self) -> String {
         token_fingerprint(&self.task_token)
     }
+
+    /// The task token as a [`TaskToken`], to hand to another system that will answer the task
+    /// (see [`TaskToken`]).
+    pub fn token(&self) -> TaskToken {
+        TaskToken::new(self.task_token.clone())
+    }
+}
+
+/// A task's token: what another process needs to complete, fail, cancel or heartbeat the task
+/// (with a [`CompletionClient`](crate::completion::CompletionClient)).
+///
+/// Anyone holding it can close the task, so it is never shown whole: [`Debug`](fmt::Debug) and
+/// [`Display`](fmt::Display) print only its short fingerprint, safe for logs. Hand it over with
+/// [`as_str`](Self::as_str) or [`into_string`](Self::into_string), and rebuild it on the other
+/// side with [`TaskToken::new`].
+///
+/// ```
+/// use swf_activity::task::TaskToken;
+///
+/// let token = TaskToken::new("AAAA-opaque-token-from-swf");
+/// assert!(!format!("{token} {token:?}").contains("opaque"));
+/// assert_eq!(token.as_str(), "AAAA-opaque-token-from-swf");
+/// let handed_over = token.into_string();
+/// assert_eq!(TaskToken::new(handed_over).fingerprint(), TaskToken::new("AAAA-opaque-token-from-swf").fingerprint());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct TaskToken(String);
+
+impl TaskToken {
+    /// A token as SWF issued it (1 to 1024 characters), for example read back from where an
+    /// activity handed it over.
+    pub fn new(token: impl Into<String>) -> Self {
+        TaskToken(token.into())
+    }
+
+    /// The whole token, to hand over. Never log it: use [`fingerprint`](Self::fingerprint).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The whole token as an owned string, to hand over.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// A short, stable, non-reversible label for the token, safe to log (what `Display` shows).
+    pub fn fingerprint(&self) -> String {
+        token_fingerprint(&self.0)
+    }
+}
+
+impl From<String> for TaskToken {
+    fn from(token: String) -> Self {
+        TaskToken(token)
+    }
+}
+
+impl From<&str> for TaskToken {
+    fn from(token: &str) -> Self {
+        TaskToken(token.to_owned())
+    }
+}
+
+impl fmt::Debug for TaskToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TaskToken")
+            .field(&self.fingerprint())
+            .finish()
+    }
+}
+
+impl fmt::Display for TaskToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.fingerprint())
+    }
 }
 
 /// A short label for a task token that is safe to log: its length and a hash.
@@ -169,5 +244,18 @@ mod tests {
         let shown = format!("{task:?}");
         assert!(!shown.contains("secret"));
         assert!(shown.contains(&token_fingerprint(&token)));
+    }
+
+    #[test]
+    fn task_tokens_show_only_their_fingerprint() {
+        let token = TaskToken::new("AAAA-secret-token-BBBB".repeat(10));
+        for shown in [
+            format!("{token}"),
+            format!("{token:?}"),
+            format!("{token:#?}"),
+        ] {
+            assert!(!shown.contains("secret"), "{shown}");
+            assert!(shown.contains(&token.fingerprint()), "{shown}");
+        }
     }
 }

@@ -1009,3 +1009,70 @@ async fn no_poll_while_every_slot_is_taken() {
     );
     assert_eq!(answers.completed.all().len(), 2);
 }
+
+/// Hands its task token over (to `handed_over`) and ends without an answer; its heartbeats
+/// are automatic, every 8 s of its 10 s heartbeat timeout, for as long as it runs.
+fn handover(handed_over: Arc<Mutex<Vec<String>>>) -> TestActivity {
+    let mut activity = timed_activity("Handover", Some(10), 300, move |progress, _| {
+        let handed_over = Arc::clone(&handed_over);
+        Box::pin(async move {
+            let token = progress.task_token().expect("run by the worker");
+            handed_over.lock().unwrap().push(token.into_string());
+            Err(ActivityError::completes_elsewhere())
+        })
+    });
+    activity.definition.heartbeat = HeartbeatMode::Auto;
+    activity
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_handed_over_gets_no_answer_no_heartbeats_and_gives_its_slot_back() {
+    let answers = answers();
+    let heartbeats = heartbeats_accepted();
+    let polls = polls(vec![
+        task("Handover", "t1", "null"),
+        task("Handover", "t2", "null"),
+    ]);
+    let mut rules = vec![&polls, &heartbeats];
+    rules.extend(answers.rules.iter());
+    let handed_over = Arc::new(Mutex::new(Vec::new()));
+    let worker = mocked_builder(client(&rules))
+        .activity(handover(Arc::clone(&handed_over)))
+        .max_concurrent_activities(1)
+        .build()
+        .unwrap();
+    let handle = worker.shutdown_handle();
+    let w = &worker;
+    let watcher = async move {
+        for _ in 0..600 {
+            if w.stats().tasks_completing_elsewhere == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // A minute: six heartbeat intervals, had the heartbeats gone on.
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        handle.shutdown();
+    };
+    let (result, ()) = tokio::join!(worker.run_until(std::future::pending()), watcher);
+    result.unwrap();
+    // With one slot, the second task ran: the first gave its slot back without an answer.
+    assert_eq!(*handed_over.lock().unwrap(), ["t1", "t2"]);
+    let stats = worker.stats();
+    assert_eq!(
+        (stats.tasks_started, stats.tasks_completing_elsewhere),
+        (2, 2)
+    );
+    assert_eq!(
+        stats.tasks_completed + stats.tasks_failed + stats.tasks_canceled,
+        0
+    );
+    assert!(answers.completed.all().is_empty());
+    assert!(answers.failed.all().is_empty());
+    assert!(answers.canceled.all().is_empty());
+    assert_eq!(
+        heartbeats.num_calls(),
+        0,
+        "heartbeats went on after the handover"
+    );
+}

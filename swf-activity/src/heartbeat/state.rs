@@ -174,6 +174,9 @@ pub(crate) struct Heart {
     /// The scheduler wants to hear of the next report (nothing is pending and a report would
     /// change its plan).
     wake_on_report: bool,
+    /// Heartbeats go out on schedule whatever the mode, while the task waits for something
+    /// other than its activity (a place on the blocking pool).
+    held_alive: bool,
 }
 
 impl Heart {
@@ -198,6 +201,7 @@ impl Heart {
             last_success: None,
             attempts: 0,
             wake_on_report: false,
+            held_alive: false,
         }
     }
 
@@ -264,6 +268,12 @@ impl Heart {
         }
         details.version += 1;
         Ok(std::mem::take(&mut self.wake_on_report))
+    }
+
+    /// Keeps the task alive on schedule (as in [`HeartbeatMode::Auto`]) while `on`, whatever its
+    /// mode.
+    pub(crate) fn hold_alive(&mut self, on: bool) {
+        self.held_alive = on;
     }
 
     /// The latest details, sent or not.
@@ -359,7 +369,7 @@ impl Heart {
         }
         let pending = self.details.version > self.details.sent_version;
         let answering = self.answer == AnswerPhase::WaitingToRetry;
-        let keep_alive = self.timing.keeps_alive() || answering;
+        let keep_alive = self.timing.keeps_alive() || answering || self.held_alive;
         let due_at = if let Phase::Retrying { at } = self.phase {
             Some(at)
         } else if answering {
@@ -556,6 +566,21 @@ mod tests {
         );
         heart.set_answer(AnswerPhase::WaitingToRetry);
         assert!(matches!(heart.plan(later), Plan::Send { .. }));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_manual_task_held_alive_heartbeats_on_schedule_until_released() {
+        let now = Instant::now();
+        let mut heart = Heart::new(schedule(HeartbeatMode::Manual), &config(), now, false);
+        assert_eq!(heart.plan(now), Plan::WakeAt(now + Duration::from_secs(12)));
+        heart.hold_alive(true);
+        assert_eq!(heart.plan(now), Plan::WakeAt(now + Duration::from_secs(8)));
+        assert!(matches!(
+            heart.plan(now + Duration::from_secs(8)),
+            Plan::Send { .. }
+        ));
+        heart.hold_alive(false);
+        assert_eq!(heart.plan(now), Plan::WakeAt(now + Duration::from_secs(12)));
     }
 
     #[tokio::test(start_paused = true)]

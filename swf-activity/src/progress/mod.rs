@@ -37,7 +37,7 @@ use crate::details::render_details_into;
 use crate::error::ActivityError;
 use crate::heartbeat::state::Heart;
 use crate::limits::HEARTBEAT_DETAILS_MAX_CHARS;
-use crate::task::ActivityTask;
+use crate::task::{ActivityTask, TaskToken};
 
 pub use cancelled::{Cancelled, CancelledOwned};
 use state::TaskState;
@@ -169,6 +169,18 @@ impl fmt::Debug for Progress {
     }
 }
 
+/// Holds a task's heartbeats on schedule while it lives; see [`Progress::keep_alive`].
+pub(crate) struct KeptAlive {
+    state: Arc<TaskState>,
+}
+
+impl Drop for KeptAlive {
+    fn drop(&mut self) {
+        self.state.heart().hold_alive(false);
+        self.state.wake_engine();
+    }
+}
+
 impl Progress {
     /// A handle attached to no task: reports are checked and kept but go nowhere,
     /// [`flush`](Self::flush) returns at once and it is never cancelled. For calling an activity's
@@ -220,6 +232,25 @@ impl Progress {
             heartbeat,
             start_to_close,
         }
+    }
+
+    /// The task's token, for an activity that another system will answer: hand it over, then
+    /// return [`ActivityError::completes_elsewhere`](crate::ActivityError::completes_elsewhere).
+    /// `None` when [detached](Self::detached).
+    ///
+    /// ```
+    /// use swf_activity::{ActivityError, Progress};
+    ///
+    /// /// Asks a person to approve; the approval service answers the task later.
+    /// async fn request_approval(progress: Progress, outbox: &std::sync::mpsc::Sender<String>) -> Result<(), ActivityError> {
+    ///     let token = progress.task_token().ok_or_else(|| ActivityError::failed("not run by a worker"))?;
+    ///     tracing::info!(%token, "waiting for approval"); // logs only the fingerprint
+    ///     outbox.send(token.into_string()).map_err(|_| ActivityError::failed("approval service is down"))?;
+    ///     Err(ActivityError::completes_elsewhere())
+    /// }
+    /// ```
+    pub fn task_token(&self) -> Option<TaskToken> {
+        self.task().map(ActivityTask::token)
     }
 
     /// Reports progress details: a string is sent as it is, any other value as JSON.
@@ -326,6 +357,53 @@ impl Progress {
     /// Why the activity has been asked to stop, if it has. Never waits.
     pub fn cancel_reason(&self) -> Option<CancelReason> {
         self.state.reason()
+    }
+
+    /// `Err(reason)` once the activity has been asked to stop, for `?` in code that cannot await
+    /// (a [blocking activity](macro@crate::activity#blocking-activities)). Never waits.
+    ///
+    /// ```
+    /// use swf_activity::{activity, ActivityError, Progress};
+    ///
+    /// #[activity(blocking, version = "1")]
+    /// fn checksum(progress: Progress, chunks: Vec<Vec<u8>>) -> Result<u32, ActivityError> {
+    ///     let mut sum = 0u32;
+    ///     for chunk in &chunks {
+    ///         progress.check_cancelled()?;
+    ///         sum = chunk.iter().fold(sum, |s, b| s.wrapping_add(u32::from(*b)));
+    ///     }
+    ///     Ok(sum)
+    /// }
+    /// assert_eq!(checksum::run(Progress::detached(), vec![vec![1, 2], vec![3]]).unwrap(), 6);
+    /// ```
+    pub fn check_cancelled(&self) -> Result<(), CancelReason> {
+        self.cancel_reason().map_or(Ok(()), Err)
+    }
+
+    /// Blocks the calling thread until the activity is asked to stop or `timeout` has passed,
+    /// whichever comes first; the reason if it was asked to stop. The blocking counterpart of
+    /// [`cancelled`](Self::cancelled), for loops on a plain thread that wait between steps (in
+    /// place of `std::thread::sleep`). Never call it from async code: it blocks the runtime's
+    /// thread; use [`cancelled`](Self::cancelled) in a `tokio::select!` there.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use swf_activity::Progress;
+    ///
+    /// let progress = Progress::detached();
+    /// assert_eq!(progress.wait_cancelled_timeout(Duration::from_millis(1)), None);
+    /// ```
+    pub fn wait_cancelled_timeout(&self, timeout: Duration) -> Option<CancelReason> {
+        self.state.wait_cancelled_timeout(timeout)
+    }
+
+    /// Keeps the task alive on schedule, whatever its heartbeat mode, until the guard is dropped.
+    pub(crate) fn keep_alive(&self) -> KeptAlive {
+        self.state.heart().hold_alive(true);
+        self.state.wake_engine();
+        KeptAlive {
+            state: Arc::clone(&self.state),
+        }
     }
 
     /// Resolves when the activity is asked to stop, with the reason; at once if it already was.

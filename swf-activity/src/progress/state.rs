@@ -2,7 +2,8 @@
 //! [`TaskHeartbeat`](crate::heartbeat::TaskHeartbeat) and the heartbeat engine.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Duration;
 
 use tokio::sync::Notify;
 
@@ -35,6 +36,8 @@ pub(crate) struct TaskState {
     pub(crate) link: Option<EngineLink>,
     heart: Mutex<Heart>,
     reason: Mutex<Option<CancelReason>>,
+    /// Wakes threads blocked in [`wait_cancelled_timeout`](Self::wait_cancelled_timeout).
+    reason_set: Condvar,
     /// Set (after `reason`) once the task is cancelled: lets readers skip the lock.
     cancelled: AtomicBool,
     /// Why SWF will no longer accept an answer for the task, once that is certain.
@@ -52,6 +55,7 @@ impl TaskState {
             link,
             heart: Mutex::new(heart),
             reason: Mutex::new(None),
+            reason_set: Condvar::new(),
             cancelled: AtomicBool::new(false),
             unanswerable: OnceLock::new(),
             cancel_notify: Arc::new(Notify::new()),
@@ -74,6 +78,17 @@ impl TaskState {
         *self.reason.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Blocks the calling thread until the task is cancelled or `timeout` has passed; the reason
+    /// if it was cancelled.
+    pub(crate) fn wait_cancelled_timeout(&self, timeout: Duration) -> Option<CancelReason> {
+        let slot = self.reason.lock().unwrap_or_else(PoisonError::into_inner);
+        let (slot, _) = self
+            .reason_set
+            .wait_timeout_while(slot, timeout, |reason| reason.is_none())
+            .unwrap_or_else(PoisonError::into_inner);
+        *slot
+    }
+
     /// Cancels the task with `reason` unless it already is; the first reason wins. Returns whether
     /// this call cancelled it.
     pub(crate) fn cancel(&self, reason: CancelReason) -> bool {
@@ -85,6 +100,7 @@ impl TaskState {
             *slot = Some(reason);
             // Published before the wake-ups below, so every woken waiter sees it.
             self.cancelled.store(true, Ordering::Release);
+            self.reason_set.notify_all();
         }
         EngineSignal::count_cancelled(self.link.as_ref(), self.task.as_ref(), reason);
         tracing::debug!(

@@ -49,6 +49,12 @@
 //! ```
 //!
 //! A hand-written [`Activity`] runs the same way; see the trait's documentation.
+//!
+//! A [blocking activity](macro@crate::activity#blocking-activities) runs on one of tokio's
+//! blocking threads, as in a worker. Under paused time on a current-thread runtime, tokio does not
+//! advance the clock while a blocking body runs, so only heartbeats that need no timer go out
+//! meanwhile (the first report's, a flush's): script a cancellation with
+//! [`Trigger::AfterHeartbeats(0)`](Trigger::AfterHeartbeats), or test on real time.
 
 mod outcome;
 mod transport;
@@ -60,6 +66,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use crate::activity::{Activity, HeartbeatMode};
+use crate::blocking::BlockingPool;
 use crate::heartbeat::{HeartbeatConfig, HeartbeatEngine, TaskSchedule};
 use crate::progress::CancelReason;
 use crate::resources::Resources;
@@ -332,7 +339,8 @@ impl ActivityEnvironment {
             }
         };
         let result = tokio::select! {
-            result = activity.execute_with(progress, input, &self.resources) => result,
+            // A blocking activity runs on tokio's blocking threads, as in a worker.
+            result = BlockingPool::new(1).scope(activity.execute_with(progress, input, &self.resources)) => result,
             () = shutdown => unreachable_pending(),
         };
         let elapsed = start.elapsed();

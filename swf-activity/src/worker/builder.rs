@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use aws_sdk_swf::Client;
 
+use super::config::DEFAULT_MAX_BLOCKING_ACTIVITIES;
 use super::config::{
     DEFAULT_ABANDON_GRACE, DEFAULT_CANCEL_GRACE, DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     DEFAULT_POLLERS, DEFAULT_SHUTDOWN_GRACE, POLL_ATTEMPT_TIMEOUT, TimeoutSource, WorkerConfig,
@@ -28,6 +29,7 @@ use crate::timeout::Timeout;
 /// | [`also_poll`](Self::also_poll), [`task_lists`](Self::task_lists) | no further task lists |
 /// | [`identity`](Self::identity) | `host:pid` |
 /// | [`max_concurrent_activities`](Self::max_concurrent_activities) | 16 |
+/// | [`max_blocking_activities`](Self::max_blocking_activities) | 8 |
 /// | [`pollers`](Self::pollers) | 2 per task list (never more than the concurrency) |
 /// | [`register_activity_types`](Self::register_activity_types) | on |
 /// | [`heartbeat`](Self::heartbeat) | [`HeartbeatConfig::default`] |
@@ -48,6 +50,7 @@ pub struct WorkerBuilder {
     other_task_lists: Vec<String>,
     identity: Option<String>,
     max_concurrent_activities: usize,
+    max_blocking_activities: usize,
     pollers: usize,
     register_activity_types: bool,
     heartbeat: HeartbeatConfig,
@@ -74,6 +77,7 @@ impl WorkerBuilder {
             other_task_lists: Vec::new(),
             identity: None,
             max_concurrent_activities: DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+            max_blocking_activities: DEFAULT_MAX_BLOCKING_ACTIVITIES,
             pollers: DEFAULT_POLLERS,
             register_activity_types: true,
             heartbeat: HeartbeatConfig::default(),
@@ -188,6 +192,23 @@ impl WorkerBuilder {
         self
     }
 
+    /// How many [blocking activities](macro@crate::activity#blocking-activities) run at once, on
+    /// tokio's blocking threads (default 8). They count against
+    /// [`max_concurrent_activities`](Self::max_concurrent_activities) too; a blocking task the
+    /// worker has polled waits for a place while its heartbeats go on (it is already started in
+    /// SWF); cancelled meanwhile, it answers at once without running.
+    ///
+    /// The pool bounds threads actually in use: a blocking activity keeps its place until its
+    /// thread returns, even after the worker has given up on its task (see
+    /// [`abandon_grace`](Self::abandon_grace)), so one that ignores cancellation holds its place
+    /// until it ends by itself. Tokio's runtime also waits for blocking threads when it is dropped,
+    /// so such an activity keeps the process alive after [`Worker::run`] returns, until a second
+    /// shutdown signal ends it (see [`FORCED_EXIT_AFTER`](super::FORCED_EXIT_AFTER)).
+    pub fn max_blocking_activities(mut self, max: usize) -> Self {
+        self.max_blocking_activities = max;
+        self
+    }
+
     /// How many long polls run at once on each task list (capped at the concurrency). Every poll
     /// waits for a free slot first, so idle polls never hold more slots than are free.
     pub fn pollers(mut self, pollers: usize) -> Self {
@@ -241,9 +262,11 @@ impl WorkerBuilder {
     /// [`tasks_abandoned`](super::WorkerStats::tasks_abandoned). The activity sees
     /// [`cancelled()`](crate::Progress::cancelled) resolve at the start of this grace.
     ///
-    /// Dropping a future cannot stop code that blocks its thread: run blocking or CPU-bound code
-    /// with `tokio::task::spawn_blocking`, passing it a clone of the
-    /// [`Progress`](crate::Progress) to check.
+    /// Dropping a future cannot stop code that blocks its thread: write blocking or CPU-bound
+    /// code as a [blocking activity](macro@crate::activity#blocking-activities), which checks its
+    /// [`Progress`](crate::Progress) from its own thread. A blocking activity that ignores the
+    /// cancellation is abandoned all the same, but its thread runs on and keeps its place in
+    /// [`max_blocking_activities`](Self::max_blocking_activities) until it returns.
     pub fn abandon_grace(mut self, grace: Duration) -> Self {
         self.abandon_grace = grace;
         self
@@ -388,6 +411,11 @@ impl WorkerBuilder {
                 setting: "max_concurrent_activities",
             });
         }
+        if self.max_blocking_activities == 0 {
+            return Err(BuildError::Zero {
+                setting: "max_blocking_activities",
+            });
+        }
         if self.pollers == 0 {
             return Err(BuildError::Zero { setting: "pollers" });
         }
@@ -420,6 +448,7 @@ impl WorkerBuilder {
             other_task_lists: self.other_task_lists,
             identity,
             max_concurrent_activities: self.max_concurrent_activities,
+            max_blocking_activities: self.max_blocking_activities,
             pollers: self.pollers.min(self.max_concurrent_activities),
             register_activity_types: self.register_activity_types,
             heartbeat: HeartbeatConfig {

@@ -41,6 +41,7 @@ pub(crate) struct WorkerConfig {
     pub(crate) other_task_lists: Vec<String>,
     pub(crate) identity: String,
     pub(crate) max_concurrent_activities: usize,
+    pub(crate) max_blocking_activities: usize,
     pub(crate) pollers: usize,
     pub(crate) register_activity_types: bool,
     pub(crate) heartbeat: HeartbeatConfig,
@@ -55,6 +56,8 @@ pub(crate) struct WorkerConfig {
 
 /// Default number of activities a worker runs at once.
 pub const DEFAULT_MAX_CONCURRENT_ACTIVITIES: usize = 16;
+/// Default number of blocking activities (`#[activity(blocking)]`) a worker runs at once.
+pub const DEFAULT_MAX_BLOCKING_ACTIVITIES: usize = 8;
 /// Default number of concurrent long polls on each task list.
 pub const DEFAULT_POLLERS: usize = 2;
 /// Default time running activities get to finish after shutdown begins.

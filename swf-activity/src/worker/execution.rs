@@ -136,8 +136,12 @@ async fn run(
     .await;
     heartbeat.finish();
     shared.counters.count_answer(&labels, &answer, &delivery);
-    if matches!(delivery, Delivery::Delivered { .. }) {
-        tracing::info!(answer = answer.kind(), "task answered");
+    match delivery {
+        Delivery::Delivered { .. } => tracing::info!(answer = answer.kind(), "task answered"),
+        Delivery::CompletesElsewhere => tracing::info!(
+            "activity handed its task token over: no answer sent, heartbeats stopped, slot freed"
+        ),
+        Delivery::TaskGone | Delivery::Undelivered => {}
     }
 }
 
@@ -224,8 +228,9 @@ async fn execute(
 ) -> Option<Answer> {
     let started = Instant::now();
     let mut join = tokio::spawn(
-        activity
-            .execute(heartbeat.progress(), input)
+        shared
+            .blocking_pool
+            .scope(activity.execute(heartbeat.progress(), input))
             .in_current_span(),
     );
     let shutdown = shared.shutdown.subscribe();
@@ -271,8 +276,9 @@ async fn execute(
                 %reason,
                 grace = ?config.abandon_grace,
                 "SWF no longer accepts an answer for this task and the activity ignored its cancellation: \
-                 it was dropped and its slot freed (an activity blocking its thread keeps running \
-                 there: run blocking code with tokio::task::spawn_blocking and check the Progress)"
+                 it was dropped and its slot freed (code blocking a thread keeps running there, and a \
+                 blocking activity keeps its place on the blocking pool until it returns: check the \
+                 Progress with check_cancelled or wait_cancelled_timeout)"
             );
             return None;
         }

@@ -19,6 +19,7 @@
 //! | returns a result over 32768 characters | RespondActivityTaskFailed, the reason giving size and limit |
 //! | returns `ActivityError::failed(..)` | RespondActivityTaskFailed (reason cut to 256, details to 32768 characters) |
 //! | returns `ActivityError::canceled()` | RespondActivityTaskCanceled with its details |
+//! | returns [`ActivityError::completes_elsewhere()`](crate::ActivityError::completes_elsewhere) | nothing: it handed its token over and another process answers ([`completion`](crate::completion)); heartbeats stop and the slot is freed at once |
 //! | panics | RespondActivityTaskFailed with the panic message; the worker keeps running |
 //! | input that does not deserialize | RespondActivityTaskFailed, reason "invalid input", serde's message in details |
 //! | unknown type or version | RespondActivityTaskFailed naming it and the types this worker runs |
@@ -76,6 +77,7 @@ use tokio::sync::Semaphore;
 
 pub use answer::ANSWER_ATTEMPT_TIMEOUT;
 pub use builder::WorkerBuilder;
+pub use config::DEFAULT_MAX_BLOCKING_ACTIVITIES;
 pub use config::{
     DEFAULT_ABANDON_GRACE, DEFAULT_CANCEL_GRACE, DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     DEFAULT_POLLERS, DEFAULT_SHUTDOWN_GRACE, POLL_ATTEMPT_TIMEOUT, TimeoutSource,
@@ -87,6 +89,7 @@ pub use signals::FORCED_EXIT_AFTER;
 pub use stats::WorkerStats;
 
 use crate::activity::{Activity, ActivityType, HeartbeatMode};
+use crate::blocking::BlockingPool;
 use crate::heartbeat::{HeartbeatEngine, HeartbeatTransport, TaskSchedule};
 use crate::metrics::WorkerLabels;
 use crate::registration::RegisteredTimeouts;
@@ -148,6 +151,8 @@ pub(crate) struct WorkerShared {
     pub(crate) shutdown: ShutdownHandle,
     /// What every poll passes first: the pause switch and the task start rate.
     pub(crate) poll_gate: PollGate,
+    /// The places blocking activities run in.
+    pub(crate) blocking_pool: BlockingPool,
     engine_placement: EnginePlacement,
     engine: std::sync::Mutex<Option<HeartbeatEngine>>,
     started: AtomicBool,
@@ -241,6 +246,7 @@ impl Worker {
                 .build(),
         );
         let metric_labels = WorkerLabels::new(&config.domain, &config.task_list);
+        let blocking_pool = BlockingPool::new(config.max_blocking_activities);
         Worker {
             shared: Arc::new(WorkerShared {
                 client,
@@ -256,6 +262,7 @@ impl Worker {
                 activities,
                 counters: TaskCounters::default(),
                 shutdown: ShutdownHandle::new(),
+                blocking_pool,
                 engine_placement,
                 engine: std::sync::Mutex::new(None),
                 started: AtomicBool::new(false),

@@ -26,6 +26,10 @@ pub struct WorkerStats {
     /// Answers whose retry met UnknownResourceFault after an earlier attempt's response was lost:
     /// that attempt was applied, and the task is also counted completed, failed or canceled.
     pub answers_after_lost_response: u64,
+    /// Tasks whose activity handed its token over and ended with
+    /// [`ActivityError::completes_elsewhere`](crate::ActivityError::completes_elsewhere): the
+    /// worker sent no answer and freed the slot; another system answers the task.
+    pub tasks_completing_elsewhere: u64,
     /// Tasks whose activity was dropped, unanswered, because SWF no longer accepted an answer
     /// (timed out, gone or not permitted) and it ignored its cancellation past the abandon grace.
     pub tasks_abandoned: u64,
@@ -58,6 +62,7 @@ pub(crate) struct TaskCounters {
     pub(crate) undelivered: AtomicU64,
     pub(crate) after_lost_response: AtomicU64,
     pub(crate) abandoned: AtomicU64,
+    pub(crate) completing_elsewhere: AtomicU64,
 }
 
 impl TaskCounters {
@@ -85,6 +90,10 @@ impl TaskCounters {
             }
             (Delivery::TaskGone, _) => (&self.answered_after_gone, AnswerResult::TaskGone),
             (Delivery::Undelivered, _) => (&self.undelivered, AnswerResult::Undelivered),
+            (Delivery::CompletesElsewhere, _)
+            | (Delivery::Delivered { .. }, Answer::CompletesElsewhere) => {
+                (&self.completing_elsewhere, AnswerResult::CompletesElsewhere)
+            }
         };
         Self::bump(counter);
         metrics::task_answered(labels, result);
@@ -113,6 +122,7 @@ impl TaskCounters {
             answers_undelivered: self.undelivered.load(Ordering::Relaxed),
             answers_after_lost_response: self.after_lost_response.load(Ordering::Relaxed),
             tasks_abandoned: self.abandoned.load(Ordering::Relaxed),
+            tasks_completing_elsewhere: self.completing_elsewhere.load(Ordering::Relaxed),
             heartbeats_sent: heartbeats.sent,
             heartbeats_coalesced: heartbeats.coalesced,
             heartbeats_throttled: heartbeats.throttled,
