@@ -15,5 +15,8 @@ mod external_completion;
 #[path = "worker_capabilities/blocking.rs"]
 mod blocking;
 
+#[path = "worker_capabilities/task_lists.rs"]
+mod task_lists;
+
 #[path = "worker_capabilities/payload_codec.rs"]
 mod payload_codec;

@@ -29,7 +29,7 @@ const KEYS: &[Key] = &[
     },
     Key {
         name: "task_list",
-        set: |args, key, value, errors| args.task_list = string(key, "\"images\"", value, errors),
+        set: |args, key, value, errors| args.task_list = task_list(key, value, errors),
     },
     Key {
         name: "description",
@@ -113,12 +113,18 @@ pub(crate) enum Heartbeat {
     Manual,
 }
 
+/// The value of `task_list`: a list's name, or `none` for no default task list.
+pub(crate) enum TaskListArg {
+    Named(LitStr),
+    NoDefault,
+}
+
 /// The arguments as written, each value already of the right kind (string, integer, path).
 #[derive(Default)]
 pub(crate) struct Args {
     pub(crate) name: Option<LitStr>,
     pub(crate) version: Option<LitStr>,
-    pub(crate) task_list: Option<LitStr>,
+    pub(crate) task_list: Option<TaskListArg>,
     pub(crate) description: Option<LitStr>,
     pub(crate) heartbeat_timeout: Option<LitStr>,
     pub(crate) start_to_close_timeout: Option<LitStr>,
@@ -289,6 +295,28 @@ fn heartbeat_mode(key: &str, value: &Expr, errors: &mut Errors) -> Option<Heartb
     }
 }
 
+/// `task_list`: a string literal, or the bare word `none`.
+fn task_list(key: &str, value: &Expr, errors: &mut Errors) -> Option<TaskListArg> {
+    if let Expr::Path(path) = value
+        && path.attrs.is_empty()
+        && path.qself.is_none()
+        && let Some(ident) = path.path.get_ident()
+    {
+        if ident == "none" {
+            return Some(TaskListArg::NoDefault);
+        }
+        errors.spanned(
+            value,
+            format!(
+                "`{key}` takes a string literal, e.g. `{key} = \"images\"`, or `{key} = none` \
+                 (lowercase, unquoted) to register no default task list"
+            ),
+        );
+        return None;
+    }
+    string(key, "\"images\"` or `task_list = none", value, errors).map(TaskListArg::Named)
+}
+
 /// `crate`: the path of the runtime crate, as a string.
 fn crate_path(key: &str, value: &Expr, errors: &mut Errors) -> Option<syn::Path> {
     let lit = string(key, "\"::swf_activity\"", value, errors)?;
@@ -410,7 +438,7 @@ mod tests {
         assert_eq!(errors, "");
         assert_eq!(args.name.unwrap().value(), "Resize");
         assert_eq!(args.version.unwrap().value(), "2");
-        assert_eq!(args.task_list.unwrap().value(), "images");
+        assert!(matches!(args.task_list, Some(TaskListArg::Named(lit)) if lit.value() == "images"));
         assert_eq!(args.description.unwrap().value(), "d");
         assert_eq!(args.heartbeat_timeout.unwrap().value(), "30s");
         assert_eq!(args.start_to_close_timeout.unwrap().value(), "10m");

@@ -10,7 +10,7 @@ use syn::{Attribute, FnArg, Ident, ItemFn, LitStr};
 use crate::args::{Heartbeat, parse_args};
 use crate::ctxt::Errors;
 use crate::duration::Timeout;
-use crate::model::{Definition, build};
+use crate::model::{DefaultTaskList, Definition, build};
 use crate::signature::{Output, Param, ProgressArg, Signature, analyze};
 
 /// Expands `#[activity(args)] item`. Never panics: every problem becomes a `compile_error!`.
@@ -338,7 +338,14 @@ fn definition_expr(definition: &Definition, private: &TokenStream) -> TokenStrea
     let name = string(&definition.name);
     let version = string(&definition.version);
     let description = cow(&definition.description);
-    let task_list = cow(&definition.task_list);
+    let task_list = match &definition.task_list {
+        DefaultTaskList::WorkerTaskList => quote!(#private::DefaultTaskList::WorkerTaskList),
+        DefaultTaskList::Named(name) => {
+            let lit = string(name);
+            quote!(#private::DefaultTaskList::Named(#private::Cow::Borrowed(#lit)))
+        }
+        DefaultTaskList::NoDefault => quote!(#private::DefaultTaskList::NoDefault),
+    };
     let task_priority = match definition.task_priority {
         Some(p) => quote!(#private::Option::Some(#p)),
         None => quote!(#private::Option::None),

@@ -4,7 +4,7 @@ use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::{Attribute, Expr, ExprLit, ItemFn, Lit, LitStr, Meta, MetaNameValue};
 
-use crate::args::{Args, Heartbeat};
+use crate::args::{Args, Heartbeat, TaskListArg};
 use crate::ctxt::Errors;
 use crate::duration::{Timeout, format_seconds, parse_duration};
 use crate::names::{NameKind, description_from_doc_lines, validate_description, validate_name};
@@ -14,7 +14,7 @@ pub(crate) struct Definition {
     pub(crate) name: String,
     pub(crate) version: String,
     pub(crate) description: Option<String>,
-    pub(crate) task_list: Option<String>,
+    pub(crate) task_list: DefaultTaskList,
     pub(crate) task_priority: Option<i32>,
     pub(crate) heartbeat_timeout: Option<Timeout>,
     pub(crate) start_to_close_timeout: Option<Timeout>,
@@ -24,6 +24,16 @@ pub(crate) struct Definition {
     /// The function is a plain `fn` run on the worker's blocking pool.
     pub(crate) blocking: bool,
     pub(crate) krate: syn::Path,
+}
+
+/// The default task list the type registers.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum DefaultTaskList {
+    /// No `task_list` key: the worker's first list stands in.
+    WorkerTaskList,
+    Named(String),
+    /// `task_list = none`.
+    NoDefault,
 }
 
 /// Validates `args` for `func`, recording every broken rule in `errors`. Invalid values are
@@ -86,10 +96,14 @@ pub(crate) fn build(args: Args, func: &ItemFn, errors: &mut Errors) -> Definitio
         }
     };
 
-    let task_list = args
-        .task_list
-        .as_ref()
-        .map(|lit| checked_name(NameKind::TaskList, lit, errors));
+    let task_list = match &args.task_list {
+        None => DefaultTaskList::WorkerTaskList,
+        Some(TaskListArg::NoDefault) => DefaultTaskList::NoDefault,
+        Some(TaskListArg::Named(lit)) => {
+            check_not_a_sentinel(lit, errors);
+            DefaultTaskList::Named(checked_name(NameKind::TaskList, lit, errors))
+        }
+    };
 
     let mut timeout = |lit: &Option<LitStr>| {
         let lit = lit.as_ref()?;
@@ -152,6 +166,27 @@ fn checked_name(kind: NameKind, lit: &LitStr, errors: &mut Errors) -> String {
     value
 }
 
+/// Refuses task list names that read as "no default" or "the worker's list" but would register a
+/// list of that name: `"none"`, and Flow's `NO_DEFAULT_TASK_LIST` and `USE_WORKER_TASK_LIST`.
+fn check_not_a_sentinel(lit: &LitStr, errors: &mut Errors) {
+    let value = lit.value();
+    if value.eq_ignore_ascii_case("none") || value == "NO_DEFAULT_TASK_LIST" {
+        errors.spanned(
+            lit,
+            format!(
+                "task list {value:?} would register a task list of that name: to register no \
+                 default task list, write `task_list = none` without quotes"
+            ),
+        );
+    } else if value == "USE_WORKER_TASK_LIST" {
+        errors.spanned(
+            lit,
+            "task list \"USE_WORKER_TASK_LIST\" would register a task list of that name: to \
+             register the worker's first task list as the default, leave out the `task_list` key",
+        );
+    }
+}
+
 /// The `#[doc = "..."]` attributes (doc comments) with their text.
 fn doc_lines(attrs: &[Attribute]) -> Vec<(&Attribute, String)> {
     attrs
@@ -206,7 +241,8 @@ mod tests {
             Some("Resizes one image.\n\nKeeps the ratio.")
         );
         assert_eq!(def.heartbeat, Heartbeat::Auto);
-        assert!(def.task_list.is_none() && def.heartbeat_timeout.is_none());
+        assert_eq!(def.task_list, DefaultTaskList::WorkerTaskList);
+        assert!(def.heartbeat_timeout.is_none());
     }
 
     #[test]
@@ -230,7 +266,7 @@ mod tests {
         assert_eq!(errors, "");
         assert_eq!(def.name, "Resize");
         assert_eq!(def.description.as_deref(), Some("short"));
-        assert_eq!(def.task_list.as_deref(), Some("images"));
+        assert_eq!(def.task_list, DefaultTaskList::Named("images".to_owned()));
         assert_eq!(def.heartbeat_timeout, Some(Timeout::Seconds(30)));
         assert_eq!(def.start_to_close_timeout, Some(Timeout::Seconds(600)));
         assert_eq!(def.schedule_to_start_timeout, Some(Timeout::Unlimited));

@@ -18,7 +18,7 @@ pub use serde;
 pub use serde_json;
 
 pub use crate::activity::{
-    Activity, ActivityDefinition, ActivityFuture, ActivityType, HeartbeatMode,
+    Activity, ActivityDefinition, ActivityFuture, ActivityType, DefaultTaskList, HeartbeatMode,
     RegistrationDefaults, TypedActivity,
 };
 pub use crate::blocking::run_blocking;

@@ -151,7 +151,7 @@ pub struct RegistrationDefaults {
     /// Shown in the SWF console (at most 1024 characters).
     pub description: Option<Cow<'static, str>>,
     /// The task list tasks go to when the decider names none.
-    pub task_list: Option<Cow<'static, str>>,
+    pub task_list: DefaultTaskList,
     /// The task priority (higher runs first).
     pub task_priority: Option<i32>,
     /// How long a task may go without a heartbeat.
@@ -165,16 +165,76 @@ pub struct RegistrationDefaults {
 }
 
 impl RegistrationDefaults {
-    /// No defaults at all, usable in `const` and `static` items.
+    /// No defaults of its own, usable in `const` and `static` items: the worker's first task
+    /// list stands in as the default task list.
     pub const NONE: RegistrationDefaults = RegistrationDefaults {
         description: None,
-        task_list: None,
+        task_list: DefaultTaskList::WorkerTaskList,
         task_priority: None,
         heartbeat_timeout: None,
         start_to_close_timeout: None,
         schedule_to_start_timeout: None,
         schedule_to_close_timeout: None,
     };
+}
+
+/// The task list an activity type registers as its default: where SWF puts a task of the type
+/// when the decider's ScheduleActivityTask names no list.
+///
+/// | `#[activity(...)]` | variant | registered default |
+/// |---|---|---|
+/// | no `task_list` key | [`WorkerTaskList`](Self::WorkerTaskList) | the first task list of the worker that registers the type |
+/// | `task_list = "images"` | [`Named`](Self::Named) | `images` |
+/// | `task_list = none` | [`NoDefault`](Self::NoDefault) | none (Flow's `NO_DEFAULT_TASK_LIST`) |
+///
+/// `NoDefault` is for types whose tasks must run on a list chosen per task, such as a host's own
+/// list in Flow's file-processing pattern: registering the worker's list would bake one host's
+/// list into the type. Every decision scheduling such a type must then name the list:
+/// [`ScheduleActivity::decision`](crate::decider::ScheduleActivity::decision) refuses one that
+/// does not, with [`DecisionError::NoDefaultTaskList`](crate::decider::DecisionError::NoDefaultTaskList).
+///
+/// ```
+/// use swf_activity::activity::DefaultTaskList;
+/// use swf_activity::{activity, Activity, ActivityError};
+///
+/// /// Processes a file already on this host's disk; scheduled on the host's own list.
+/// #[activity(version = "1", task_list = none, start_to_close_timeout = "10m")]
+/// async fn process(path: String) -> Result<String, ActivityError> {
+///     Ok(path)
+/// }
+///
+/// assert_eq!(process.definition().defaults.task_list, DefaultTaskList::NoDefault);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum DefaultTaskList {
+    /// The first task list of the worker that registers the type
+    /// ([`WorkerBuilder::task_list`](crate::worker::WorkerBuilder::task_list)).
+    #[default]
+    WorkerTaskList,
+    /// This task list.
+    Named(Cow<'static, str>),
+    /// No default: every decision scheduling the type names the list.
+    NoDefault,
+}
+
+impl DefaultTaskList {
+    /// The list's name when it is [`Named`](Self::Named).
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            DefaultTaskList::Named(name) => Some(name),
+            DefaultTaskList::WorkerTaskList | DefaultTaskList::NoDefault => None,
+        }
+    }
+
+    /// The list registered as the default for a type registered by a worker whose first list is
+    /// `worker_task_list`; `None` for [`NoDefault`](Self::NoDefault).
+    pub fn registered<'a>(&'a self, worker_task_list: &'a str) -> Option<&'a str> {
+        match self {
+            DefaultTaskList::WorkerTaskList => Some(worker_task_list),
+            DefaultTaskList::Named(name) => Some(name),
+            DefaultTaskList::NoDefault => None,
+        }
+    }
 }
 
 /// Whether the framework keeps a running task alive on its own.

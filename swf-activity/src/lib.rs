@@ -326,7 +326,7 @@ pub use swf_local as local;
 /// | `version` | the type's version, 1 to 64 characters | required: registered types never change |
 /// | `name` | the type's name, 1 to 256 characters | the function's name as written |
 /// | `description` | at most 1024 characters | the doc comment, lines joined, trimmed; none without one |
-/// | `task_list` | the default task list, 1 to 256 characters, no leading or trailing whitespace | none |
+/// | `task_list` | the default task list, 1 to 256 characters, no leading or trailing whitespace; or `none` (unquoted) to register no default task list, see [`DefaultTaskList`] | the worker's first task list |
 /// | `task_priority` | an integer literal that fits an `i32`, e.g. `10` or `-5` | none |
 /// | `heartbeat_timeout` | a duration | none |
 /// | `start_to_close_timeout` | a duration | none |
@@ -337,7 +337,8 @@ pub use swf_local as local;
 /// | `blocking` | written alone, no value: a plain `fn` run on the blocking pool, see [Blocking activities](#blocking-activities) | off: an `async fn` |
 ///
 /// A key left out registers no default ([`RegistrationDefaults`] field `None`), so the decider
-/// must give that value when it schedules the activity.
+/// must give that value when it schedules the activity; except `task_list`, for which the
+/// worker's first task list stands in unless the key says `none`.
 ///
 /// Names, versions and task lists must not contain `:`, `/`, `|` or control characters
 /// (`\u{0}`-`\u{1f}`, `\u{7f}`-`\u{9f}`), and must not be the literal string `arn`.
@@ -353,7 +354,7 @@ pub use swf_local as local;
 #[doc(inline)]
 pub use swf_activity_macros::activity;
 
-pub use activity::{Activity, ActivityType, HeartbeatMode, RegistrationDefaults};
+pub use activity::{Activity, ActivityType, DefaultTaskList, HeartbeatMode, RegistrationDefaults};
 pub use error::ActivityError;
 pub use progress::{CancelReason, Progress};
 pub use resources::Resource;

@@ -14,7 +14,11 @@
 //!
 //! Names follow Prometheus conventions: counters end in `_total`, durations are histograms in
 //! seconds. Every metric carries the worker's `domain` and `task_list` labels; those about one
-//! task also carry the activity type's `activity` (name) and `version`.
+//! task also carry the activity type's `activity` (name) and `version`. For a worker polling
+//! several task lists ([`WorkerBuilder::also_poll`](crate::worker::WorkerBuilder::also_poll)),
+//! `task_list` is the list a poll polled or a task was polled from (the poll and task metrics,
+//! from `polls_total` to `cancellations_total`), and the worker's first task list on the
+//! worker-wide ones (slots and heartbeats), which the lists share.
 //!
 //! | name | type | labels beyond `domain`, `task_list` | what it counts |
 //! |---|---|---|---|
@@ -63,6 +67,7 @@
 
 use crate::activity::{Activity, ActivityType};
 use crate::progress::CancelReason;
+use crate::task::ActivityTask;
 
 /// Counter: PollForActivityTask calls that returned, by `result` (`task`, `empty`, `error`).
 pub const POLLS: &str = "swf_activity_polls_total";
@@ -370,6 +375,16 @@ impl WorkerLabels {
             #[cfg(feature = "metrics")]
             task_list: ::metrics::SharedString::from_owned(task_list.to_owned()),
         }
+    }
+
+    /// These labels with `task_list` set to the list a task was polled from (kept when empty).
+    #[cfg(feature = "metrics")]
+    fn polled_from(&self, task_list: &str) -> WorkerLabels {
+        let mut labels = self.clone();
+        if !task_list.is_empty() && *task_list != *self.task_list {
+            labels.task_list = ::metrics::SharedString::from_owned(task_list.to_owned());
+        }
+        labels
     }
 
     /// `domain`, `task_list`, then `extra`.
@@ -685,11 +700,13 @@ impl EngineMetrics {
         self.count(HEARTBEAT_OVERLOADS, 1);
     }
 
-    /// A task of `activity_type` (when known) was cancelled.
+    /// `task` (when known) was cancelled.
     #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
-    pub(crate) fn cancelled(&self, reason: CancelReason, activity_type: Option<&ActivityType>) {
+    pub(crate) fn cancelled(&self, reason: CancelReason, task: Option<&ActivityTask>) {
         #[cfg(feature = "metrics")]
         if let Some(labels) = self.labels.get() {
+            let labels = &labels.polled_from(task.map_or("", ActivityTask::task_list));
+            let activity_type = task.map(|task| &task.activity_type);
             let reason = match reason {
                 CancelReason::Requested => "requested",
                 CancelReason::WorkerShutdown => "worker_shutdown",

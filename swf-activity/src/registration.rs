@@ -135,7 +135,8 @@ pub async fn register_domain(
 const REGISTER_BURST: usize = 100;
 const REGISTER_SPACING: Duration = Duration::from_millis(25);
 
-/// Registers every activity type, `default_task_list` standing in for types that declare none,
+/// Registers every activity type, `default_task_list` standing in for types that declare none
+/// (and no default task list for types declaring [`NoDefault`](crate::activity::DefaultTaskList::NoDefault)),
 /// and returns the timeouts SWF holds for each. Types that exist already are described and
 /// compared; differences are logged at warn.
 pub(crate) async fn register_activity_types(
@@ -235,9 +236,11 @@ fn declared_configuration(
     default_task_list: &str,
 ) -> ActivityTypeConfiguration {
     let defaults = &definition.defaults;
-    let task_list = defaults.task_list.as_deref().unwrap_or(default_task_list);
+    let task_list = defaults.task_list.registered(default_task_list);
     ActivityTypeConfiguration::builder()
-        .set_default_task_list(TaskList::builder().name(task_list).build().ok())
+        .set_default_task_list(
+            task_list.and_then(|name| TaskList::builder().name(name).build().ok()),
+        )
         .set_default_task_priority(defaults.task_priority.map(|p| p.to_string()))
         .set_default_task_heartbeat_timeout(defaults.heartbeat_timeout.map(|t| t.to_swf_string()))
         .set_default_task_start_to_close_timeout(

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 /// An activity type's identity in SWF: its name and version.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -36,10 +37,26 @@ impl fmt::Display for ActivityType {
     }
 }
 
-/// One activity task as polled: its identity in the workflow, and its token (kept private).
+/// One activity task as polled: its identity in the workflow, where it was polled from, and its
+/// token (kept private).
+///
+/// A running activity reads it with [`Progress::task`](crate::Progress::task):
+///
+/// ```
+/// use swf_activity::{ActivityError, Progress};
+///
+/// async fn process(progress: Progress, file: String) -> Result<String, ActivityError> {
+///     let task = progress.task().ok_or_else(|| ActivityError::failed("not run by a worker"))?;
+///     // The list this task was polled from: the host's own list, in the file-processing pattern.
+///     Ok(format!("{file} processed on {} in {}", task.task_list(), task.domain()))
+/// }
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct ActivityTask {
     task_token: String,
+    /// Shared by every task the worker polls from the same domain and list: never copied per task.
+    domain: Option<Arc<str>>,
+    task_list: Option<Arc<str>>,
     /// The task's activity type.
     pub activity_type: ActivityType,
     /// The activity id the decider chose.
@@ -64,12 +81,36 @@ impl ActivityTask {
     ) -> Self {
         ActivityTask {
             task_token: task_token.into(),
+            domain: None,
+            task_list: None,
             activity_type,
             activity_id: activity_id.into(),
             workflow_id: workflow_id.into(),
             run_id: run_id.into(),
             started_event_id,
         }
+    }
+
+    /// The same task, polled from `task_list` of `domain`. The names are shared, not copied: a
+    /// worker passes the same `Arc`s to every task it polls from that list.
+    #[must_use]
+    pub fn polled_from(mut self, domain: Arc<str>, task_list: Arc<str>) -> Self {
+        self.domain = Some(domain);
+        self.task_list = Some(task_list);
+        self
+    }
+
+    /// The domain the task belongs to (empty when not known, as for a task made by hand with
+    /// [`new`](Self::new)).
+    pub fn domain(&self) -> &str {
+        self.domain.as_deref().unwrap_or_default()
+    }
+
+    /// The task list the task was polled from (empty when not known). For a worker polling several
+    /// lists, this is the one that handed it this task: in the host task list pattern, whether it
+    /// is the shared list or the host's own.
+    pub fn task_list(&self) -> &str {
+        self.task_list.as_deref().unwrap_or_default()
     }
 
     /// The task token every heartbeat and answer carries. Never log it whole: use
@@ -174,6 +215,8 @@ impl fmt::Debug for ActivityTask {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ActivityTask")
             .field("task_token", &self.token_fingerprint())
+            .field("domain", &self.domain())
+            .field("task_list", &self.task_list())
             .field("activity_type", &self.activity_type)
             .field("activity_id", &self.activity_id)
             .field("workflow_id", &self.workflow_id)

@@ -16,7 +16,7 @@ static DEFINITION: ActivityDefinition = ActivityDefinition {
     activity_type: ActivityType::from_static("UntilCancelled", "1"),
     defaults: RegistrationDefaults {
         description: None,
-        task_list: None,
+        task_list: swf_activity::DefaultTaskList::WorkerTaskList,
         task_priority: None,
         heartbeat_timeout: Some(Timeout::Seconds(5)),
         start_to_close_timeout: None,
@@ -135,4 +135,48 @@ async fn outcomes_and_typed_results() {
         }
     );
     assert!(run.result_json::<Out>().is_err());
+}
+
+/// Says where it runs and by which timeouts, as `domain/task_list heartbeat start_to_close`.
+#[swf_activity::activity(
+    version = "1",
+    task_list = none,
+    heartbeat_timeout = "20s",
+    start_to_close_timeout = "5m"
+)]
+async fn whereabouts(progress: Progress) -> Result<String, ActivityError> {
+    let task = progress
+        .task()
+        .ok_or_else(|| ActivityError::failed("no task"))?;
+    let timeouts = progress.timeouts();
+    Ok(format!(
+        "{}/{} {:?} {:?}",
+        task.domain(),
+        task.task_list(),
+        timeouts.heartbeat,
+        timeouts.start_to_close
+    ))
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_activity_sees_the_domain_task_list_and_timeouts_the_environment_sets() {
+    let run = ActivityEnvironment::new().run(&whereabouts, None).await;
+    assert_eq!(
+        run.result_json::<String>().unwrap(),
+        "test-domain/test-task-list Some(20s) Some(300s)"
+    );
+    let run = ActivityEnvironment::new()
+        .domain("media")
+        .task_list("files-host-a")
+        .heartbeat_timeout(None)
+        .start_to_close_timeout(Some(Duration::from_secs(90)))
+        .run(&whereabouts, None)
+        .await;
+    assert_eq!(
+        run.result_json::<String>().unwrap(),
+        "media/files-host-a None Some(90s)"
+    );
+    // Called directly, the activity has no task and no timeouts.
+    assert_eq!(Progress::detached().timeouts().heartbeat, None);
+    assert!(Progress::detached().task().is_none());
 }

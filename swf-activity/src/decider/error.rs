@@ -61,6 +61,15 @@ pub enum DecisionError {
         /// The [`ScheduleActivity`](super::ScheduleActivity) method that sets it.
         method: &'static str,
     },
+    /// The activity registers no default task list (`task_list = none`) and the decision names
+    /// none.
+    #[error(
+        "activity {activity_type} is registered with no default task list (task_list = none), so SWF would fail the decision: name the list its task goes to with ScheduleActivity::task_list, e.g. the host's list an earlier activity returned"
+    )]
+    NoDefaultTaskList {
+        /// The activity being scheduled.
+        activity_type: ActivityType,
+    },
     /// The SDK refused to build the decision (a required field was missing).
     #[cfg(feature = "aws-sdk")]
     #[error("the AWS SDK could not build the decision: {0}")]

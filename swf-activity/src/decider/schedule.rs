@@ -9,7 +9,7 @@ use aws_sdk_swf::types::{
 use super::bounds::DecisionInput;
 #[cfg(feature = "aws-sdk")]
 use super::error::DecisionError;
-use crate::activity::{ActivityType, RegistrationDefaults, TypedActivity};
+use crate::activity::{ActivityType, DefaultTaskList, RegistrationDefaults, TypedActivity};
 #[cfg(feature = "aws-sdk")]
 use crate::codec::PayloadCodec;
 #[cfg(feature = "aws-sdk")]
@@ -100,7 +100,9 @@ impl ScheduleActivity {
         self
     }
 
-    /// The task list the task goes to (default: the activity's registered `task_list`).
+    /// The task list the task goes to (default: the activity's registered `task_list`). Required
+    /// for an activity declared with `task_list = none`, whose tasks go to a list chosen per task,
+    /// such as the host list an earlier activity returned.
     pub fn task_list(mut self, task_list: impl Into<String>) -> Self {
         self.task_list = Some(task_list.into());
         self
@@ -231,8 +233,16 @@ impl ScheduleActivity {
             setting,
             method,
         };
-        if self.task_list.is_none() && defaults.task_list.is_none() {
-            return Err(missing("task_list", "task_list"));
+        if self.task_list.is_none() {
+            match defaults.task_list {
+                DefaultTaskList::Named(_) => {}
+                DefaultTaskList::WorkerTaskList => return Err(missing("task_list", "task_list")),
+                DefaultTaskList::NoDefault => {
+                    return Err(DecisionError::NoDefaultTaskList {
+                        activity_type: activity_type.clone(),
+                    });
+                }
+            }
         }
         for (given, registered, setting) in [
             (

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tokio::sync::{Notify, watch};
 
-use crate::activity::ActivityType;
 use crate::metrics::{EngineMetrics, WorkerLabels};
 use crate::progress::CancelReason;
 use crate::progress::state::EngineLink;
@@ -90,8 +89,8 @@ impl Counters {
     }
 
     /// A task was cancelled (only a metric: `cancel_reason` tells each task's).
-    fn count_cancelled(&self, reason: CancelReason, activity_type: Option<&ActivityType>) {
-        self.metrics.cancelled(reason, activity_type);
+    fn count_cancelled(&self, reason: CancelReason, task: Option<&ActivityTask>) {
+        self.metrics.cancelled(reason, task);
     }
 
     /// Records what the heartbeat budget holds now (only a metric); `tokens` is called only when
@@ -188,9 +187,7 @@ impl EngineSignal {
         reason: CancelReason,
     ) {
         if let Some(link) = link {
-            link.signal
-                .stats
-                .count_cancelled(reason, task.map(|task| &task.activity_type));
+            link.signal.stats.count_cancelled(reason, task);
         }
     }
 }

@@ -227,6 +227,15 @@ impl Heart {
         self.timing = Timing::new(schedule, config, self.timing.started, false);
     }
 
+    /// The heartbeat and start-to-close timeouts the task is timed by now.
+    pub(crate) fn timeouts(&self) -> (Option<Duration>, Option<Duration>) {
+        let start_to_close = self
+            .timing
+            .start_to_close_deadline
+            .map(|deadline| deadline.saturating_duration_since(self.timing.started));
+        (self.timing.heartbeat_timeout, start_to_close)
+    }
+
     /// The heartbeat rate this task needs to stay alive, in millionths of a heartbeat per second.
     ///
     /// Only a task with a heartbeat timeout needs its heartbeats to stay alive; the cancel checks
@@ -513,6 +522,25 @@ mod tests {
             start_to_close_timeout: Some(Duration::from_secs(60)),
             mode,
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_timeouts_shown_are_the_ones_timed_by_including_after_a_reschedule() {
+        let now = Instant::now();
+        let mut heart = Heart::new(schedule(HeartbeatMode::Auto), &config(), now, true);
+        assert_eq!(
+            heart.timeouts(),
+            (Some(Duration::from_secs(10)), Some(Duration::from_secs(60)))
+        );
+        tokio::time::advance(Duration::from_secs(3)).await;
+        let scheduled = TaskSchedule {
+            heartbeat_timeout: None,
+            start_to_close_timeout: Some(Duration::from_secs(30)),
+            mode: HeartbeatMode::Auto,
+        };
+        heart.reschedule(scheduled, &config());
+        // Counted from the task's start, not from the reschedule.
+        assert_eq!(heart.timeouts(), (None, Some(Duration::from_secs(30))));
     }
 
     #[tokio::test(start_paused = true)]

@@ -120,6 +120,19 @@ impl From<CancelReason> for ActivityError {
     }
 }
 
+/// The timeouts the worker times a running task by, from [`Progress::timeouts`]: the worker's
+/// [`heartbeat_timeout`](crate::worker::WorkerBuilder::heartbeat_timeout) override, else the
+/// task's own as read from its scheduling event (with
+/// [`TimeoutSource::ScheduledEvent`](crate::worker::TimeoutSource::ScheduledEvent)), else the
+/// activity type's registered defaults. Both count from when the task was polled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TaskTimeouts {
+    /// How long the task may go without a heartbeat; `None` when it has no heartbeat timeout.
+    pub heartbeat: Option<Duration>,
+    /// How long the task may run; `None` when it has no start-to-close timeout.
+    pub start_to_close: Option<Duration>,
+}
+
 /// Why [`Progress::report`] refused details.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -188,9 +201,37 @@ impl Progress {
         self.state.cancel(reason);
     }
 
-    /// The task this handle belongs to; `None` when [detached](Self::detached).
+    /// The task this handle belongs to, with its domain and the task list it was polled from;
+    /// `None` when [detached](Self::detached).
     pub fn task(&self) -> Option<&ActivityTask> {
         self.state.task.as_ref()
+    }
+
+    /// The timeouts the worker times this task by (none for a [detached](Self::detached) handle).
+    /// They can change once while the task runs: with
+    /// [`TimeoutSource::ScheduledEvent`](crate::worker::TimeoutSource::ScheduledEvent), when the
+    /// worker has read the task's own timeouts from its history.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use swf_activity::Progress;
+    ///
+    /// /// Splits its work into chunks that each fit well inside the task's start-to-close timeout.
+    /// fn chunk_time(progress: &Progress) -> Duration {
+    ///     let budget = progress.timeouts().start_to_close.unwrap_or(Duration::from_secs(600));
+    ///     budget / 10
+    /// }
+    /// assert_eq!(chunk_time(&Progress::detached()), Duration::from_secs(60));
+    /// ```
+    pub fn timeouts(&self) -> TaskTimeouts {
+        if self.state.link.is_none() {
+            return TaskTimeouts::default();
+        }
+        let (heartbeat, start_to_close) = self.state.heart().timeouts();
+        TaskTimeouts {
+            heartbeat,
+            start_to_close,
+        }
     }
 
     /// The task's token, for an activity that another system will answer: hand it over, then

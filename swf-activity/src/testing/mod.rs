@@ -79,6 +79,11 @@ pub use outcome::{ActivityRun, ResultError};
 pub use transport::{HeartbeatReply, RecordedHeartbeat, Trigger};
 use transport::{Script, ScriptedTransport};
 
+/// The domain a task run by [`ActivityEnvironment`] belongs to unless set.
+const DEFAULT_DOMAIN: &str = "test-domain";
+/// The task list a task run by [`ActivityEnvironment`] was polled from unless set.
+const DEFAULT_TASK_LIST: &str = "test-task-list";
+
 /// Runs an [`Activity`] as a worker would, on the real heartbeat engine, against a scripted
 /// service that records every heartbeat. See the [module documentation](self) for an example.
 ///
@@ -97,6 +102,8 @@ pub struct ActivityEnvironment {
     script: Script,
     worker_shutdown: Option<Trigger>,
     task_token: Option<String>,
+    domain: Arc<str>,
+    task_list: Arc<str>,
     resources: Resources,
     payload_codec: Option<Arc<dyn PayloadCodec>>,
 }
@@ -114,6 +121,8 @@ impl Default for ActivityEnvironment {
             script: Script::default(),
             worker_shutdown: None,
             task_token: None,
+            domain: Arc::from(DEFAULT_DOMAIN),
+            task_list: Arc::from(DEFAULT_TASK_LIST),
             resources: Resources::new(),
             payload_codec: None,
         }
@@ -192,6 +201,40 @@ impl ActivityEnvironment {
     #[must_use]
     pub fn task_token(mut self, token: impl Into<String>) -> Self {
         self.task_token = Some(token.into());
+        self
+    }
+
+    /// The domain the task belongs to, as [`ActivityTask::domain`] shows it (default
+    /// `"test-domain"`).
+    #[must_use]
+    pub fn domain(mut self, domain: impl Into<Arc<str>>) -> Self {
+        self.domain = domain.into();
+        self
+    }
+
+    /// The task list the task was polled from, as [`ActivityTask::task_list`] shows it (default
+    /// `"test-task-list"`): for activities that pass their host's list on, or act on where they
+    /// run.
+    ///
+    /// ```
+    /// use swf_activity::testing::ActivityEnvironment;
+    /// use swf_activity::{activity, ActivityError, Progress};
+    ///
+    /// /// Returns the task list its host polls, for the next activities to be scheduled there.
+    /// #[activity(version = "1", start_to_close_timeout = "1m")]
+    /// async fn host_list(progress: Progress) -> Result<String, ActivityError> {
+    ///     let task = progress.task().ok_or_else(|| ActivityError::failed("no task"))?;
+    ///     Ok(task.task_list().to_owned())
+    /// }
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let env = ActivityEnvironment::new().task_list("host-a");
+    /// let run = env.run(&host_list, None).await;
+    /// assert_eq!(run.result_json::<String>().unwrap(), "host-a");
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn task_list(mut self, task_list: impl Into<Arc<str>>) -> Self {
+        self.task_list = task_list.into();
         self
     }
 
@@ -309,7 +352,8 @@ impl ActivityEnvironment {
             "test-workflow-id",
             "test-run-id",
             1,
-        );
+        )
+        .polled_from(Arc::clone(&self.domain), Arc::clone(&self.task_list));
         let registered = |timeout: Option<Timeout>| timeout.and_then(Timeout::as_duration);
         let schedule = TaskSchedule {
             heartbeat_timeout: self

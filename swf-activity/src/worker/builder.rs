@@ -27,10 +27,11 @@ use crate::timeout::Timeout;
 /// | setting | default |
 /// |---|---|
 /// | [`domain`](Self::domain), [`task_list`](Self::task_list) | required |
+/// | [`also_poll`](Self::also_poll), [`task_lists`](Self::task_lists) | no further task lists |
 /// | [`identity`](Self::identity) | `host:pid` |
 /// | [`max_concurrent_activities`](Self::max_concurrent_activities) | 16 |
 /// | [`max_blocking_activities`](Self::max_blocking_activities) | 8 |
-/// | [`pollers`](Self::pollers) | 2 (never more than the concurrency) |
+/// | [`pollers`](Self::pollers) | 2 per task list (never more than the concurrency) |
 /// | [`register_activity_types`](Self::register_activity_types) | on |
 /// | [`heartbeat`](Self::heartbeat) | [`HeartbeatConfig::default`] |
 /// | [`heartbeat_timeout`](Self::heartbeat_timeout) | each activity's registered default |
@@ -48,6 +49,7 @@ pub struct WorkerBuilder {
     client: Client,
     domain: Option<String>,
     task_list: Option<String>,
+    other_task_lists: Vec<String>,
     identity: Option<String>,
     max_concurrent_activities: usize,
     max_blocking_activities: usize,
@@ -75,6 +77,7 @@ impl WorkerBuilder {
             client,
             domain: None,
             task_list: None,
+            other_task_lists: Vec::new(),
             identity: None,
             max_concurrent_activities: DEFAULT_MAX_CONCURRENT_ACTIVITIES,
             max_blocking_activities: DEFAULT_MAX_BLOCKING_ACTIVITIES,
@@ -103,9 +106,80 @@ impl WorkerBuilder {
         self
     }
 
-    /// The task list to poll.
+    /// The task list to poll: the worker's first one. It is also registered as the default task
+    /// list of the activity types that declare none (see [`DefaultTaskList`](crate::activity::DefaultTaskList)).
     pub fn task_list(mut self, task_list: impl Into<String>) -> Self {
         self.task_list = Some(task_list.into());
+        self
+    }
+
+    /// Polls `task_list` too, with the same slots, heartbeat engine and heartbeat budget as the
+    /// first. Call it once per further list. For work on a host's local disk (Flow's
+    /// file-processing pattern): poll a list shared by every host and one only this host polls,
+    /// and have an activity return the host's list so the decider schedules the next steps there.
+    ///
+    /// Each list gets [`pollers`](Self::pollers) long polls. A poll holds one of the
+    /// [`max_concurrent_activities`](Self::max_concurrent_activities) slots while it waits, so
+    /// across all lists no more polls are in flight than slots are free, and when fewer slots are
+    /// free than lists are polled, the lists take turns: give the worker at least one slot per
+    /// list, and a few more, so no list waits on another's long poll. The
+    /// [task start rate](Self::max_task_starts_per_second) and a pause hold for all lists
+    /// together. Activity types are
+    /// registered once, with the first list as their default (unless they declare another, or
+    /// none).
+    ///
+    /// ```no_run
+    /// use swf_activity::{activity, ActivityError};
+    /// use swf_activity::worker::Worker;
+    ///
+    /// /// Downloads a file to this host's disk and returns the task list only this host polls.
+    /// #[activity(version = "1", task_list = "files", start_to_close_timeout = "10m")]
+    /// async fn download(url: String) -> Result<String, ActivityError> {
+    ///     // ... fetch `url` to local disk ...
+    ///     Ok(format!("files-{}", "host-a"))
+    /// }
+    ///
+    /// # fn example(client: aws_sdk_swf::Client) -> Result<(), swf_activity::worker::BuildError> {
+    /// let worker = Worker::builder(client)
+    ///     .domain("media")
+    ///     .task_list("files")          // shared by every host
+    ///     .also_poll("files-host-a")   // this host's own list
+    ///     .max_concurrent_activities(8) // one pool of slots for both
+    ///     .activity(download)
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn also_poll(mut self, task_list: impl Into<String>) -> Self {
+        self.other_task_lists.push(task_list.into());
+        self
+    }
+
+    /// Polls exactly these task lists, replacing any given before: the first is the worker's
+    /// first list (as [`task_list`](Self::task_list) sets it), the others are polled as
+    /// [`also_poll`](Self::also_poll) adds them. For lists read from configuration.
+    ///
+    /// ```no_run
+    /// # fn example(client: aws_sdk_swf::Client) -> Result<(), swf_activity::worker::BuildError> {
+    /// # use swf_activity::{activity, ActivityError};
+    /// # /// Does nothing.
+    /// # #[activity(version = "1", start_to_close_timeout = "1m")]
+    /// # async fn noop() -> Result<(), ActivityError> { Ok(()) }
+    /// let lists = std::env::var("TASK_LISTS").unwrap_or_else(|_| "files,files-host-a".into());
+    /// let worker = swf_activity::worker::Worker::builder(client)
+    ///     .domain("media")
+    ///     .task_lists(lists.split(','))
+    ///     .activity(noop)
+    ///     .build()?; // refuses an empty, invalid or repeated list
+    /// # Ok(()) }
+    /// ```
+    pub fn task_lists<I, S>(mut self, task_lists: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut lists = task_lists.into_iter().map(Into::into);
+        self.task_list = lists.next();
+        self.other_task_lists = lists.collect();
         self
     }
 
@@ -139,7 +213,8 @@ impl WorkerBuilder {
         self
     }
 
-    /// How many long polls run at once (capped at the concurrency).
+    /// How many long polls run at once on each task list (capped at the concurrency). Every poll
+    /// waits for a free slot first, so idle polls never hold more slots than are free.
     pub fn pollers(mut self, pollers: usize) -> Self {
         self.pollers = pollers;
         self
@@ -350,6 +425,14 @@ impl WorkerBuilder {
         check_name(NameField::Domain, &domain)?;
         let task_list = self.task_list.ok_or(BuildError::MissingTaskList)?;
         check_name(NameField::TaskList, &task_list)?;
+        for (index, other) in self.other_task_lists.iter().enumerate() {
+            check_name(NameField::TaskList, other)?;
+            if *other == task_list || self.other_task_lists[..index].contains(other) {
+                return Err(BuildError::DuplicateTaskList {
+                    task_list: other.clone(),
+                });
+            }
+        }
         let identity = self.identity.unwrap_or_else(default_identity);
         let chars = identity.chars().count();
         if chars > IDENTITY_MAX_CHARS {
@@ -394,6 +477,7 @@ impl WorkerBuilder {
         let config = WorkerConfig {
             domain,
             task_list,
+            other_task_lists: self.other_task_lists,
             identity,
             max_concurrent_activities: self.max_concurrent_activities,
             max_blocking_activities: self.max_blocking_activities,

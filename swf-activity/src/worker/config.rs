@@ -36,7 +36,11 @@ pub enum TimeoutSource {
 #[derive(Clone, Debug)]
 pub(crate) struct WorkerConfig {
     pub(crate) domain: String,
+    /// The first task list: polled, and registered as the default list of types that declare
+    /// none.
     pub(crate) task_list: String,
+    /// The further task lists polled with the same slots, heartbeat engine and budget.
+    pub(crate) other_task_lists: Vec<String>,
     pub(crate) identity: String,
     pub(crate) max_concurrent_activities: usize,
     pub(crate) max_blocking_activities: usize,
@@ -57,7 +61,7 @@ pub(crate) struct WorkerConfig {
 pub const DEFAULT_MAX_CONCURRENT_ACTIVITIES: usize = 16;
 /// Default number of blocking activities (`#[activity(blocking)]`) a worker runs at once.
 pub const DEFAULT_MAX_BLOCKING_ACTIVITIES: usize = 8;
-/// Default number of concurrent long polls.
+/// Default number of concurrent long polls on each task list.
 pub const DEFAULT_POLLERS: usize = 2;
 /// Default time running activities get to finish after shutdown begins.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);

@@ -12,6 +12,14 @@ pub enum BuildError {
     /// No task list was given.
     #[error("no task list: call WorkerBuilder::task_list with the task list to poll")]
     MissingTaskList,
+    /// A task list is given twice.
+    #[error(
+        "task list {task_list:?} is given twice: each list is polled once by a worker (set how many polls each list gets with WorkerBuilder::pollers); remove the repeat"
+    )]
+    DuplicateTaskList {
+        /// The task list given twice.
+        task_list: String,
+    },
     /// No activity was added.
     #[error("no activities: add at least one with WorkerBuilder::activity")]
     NoActivities,

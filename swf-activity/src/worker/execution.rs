@@ -12,11 +12,12 @@ use super::WorkerShared;
 use super::answer::{Answer, Delivery, deliver};
 use super::config::{TimeoutSource, WorkerConfig};
 use super::history::scheduled_timeouts;
+use super::poller::PolledList;
 use crate::activity::{Activity, ActivityType, HeartbeatMode};
 use crate::codec;
 use crate::error::ActivityError;
 use crate::heartbeat::{HeartbeatEngine, Rescheduler, TaskHeartbeat};
-use crate::metrics::{self, ShutdownStop, Stopwatch, TaskLabels};
+use crate::metrics::{self, ShutdownStop, Stopwatch, TaskLabels, WorkerLabels};
 use crate::progress::CancelReason;
 use crate::registration::RegisteredTimeouts;
 use crate::task::ActivityTask;
@@ -26,11 +27,13 @@ use crate::task::ActivityTask;
 pub(crate) fn spawn(
     shared: Arc<WorkerShared>,
     engine: HeartbeatEngine,
+    list: Arc<PolledList>,
     output: PollForActivityTaskOutput,
     polled_at: Instant,
     permit: OwnedSemaphorePermit,
 ) {
     let (task, input) = task_from(output);
+    let task = task.polled_from(Arc::clone(&shared.domain_name), Arc::clone(&list.name));
     let span = tracing::info_span!(
         "activity_task",
         activity = %task.activity_type.name,
@@ -55,7 +58,7 @@ pub(crate) fn spawn(
     };
     tokio::spawn(
         async move {
-            run(&shared, activity, heartbeat, input, mode).await;
+            run(&shared, &list, activity, heartbeat, input, mode).await;
             drop(permit);
             metrics::slot_released(&shared.metric_labels);
         }
@@ -85,6 +88,7 @@ fn task_from(output: PollForActivityTaskOutput) -> (ActivityTask, Option<String>
 
 async fn run(
     shared: &Arc<WorkerShared>,
+    list: &PolledList,
     activity: Option<Arc<dyn Activity>>,
     heartbeat: TaskHeartbeat,
     input: Option<String>,
@@ -94,7 +98,7 @@ async fn run(
     let Some(task) = heartbeat.task() else {
         return;
     };
-    let labels = TaskLabels::new(&shared.metric_labels, &task.activity_type);
+    let labels = TaskLabels::new(&list.labels, &task.activity_type);
     let stopwatch = Stopwatch::start();
     shared.counters.count_started(&labels);
     tracing::debug!("task started");
@@ -111,14 +115,14 @@ async fn run(
         );
     }
     let answer = match activity {
-        Some(activity) => match execute(shared, activity, &heartbeat, input).await {
+        Some(activity) => match execute(shared, &list.labels, activity, &heartbeat, input).await {
             Some(answer) => answer,
             None => {
                 shared.counters.count_abandoned(&labels);
                 return;
             }
         },
-        None => unknown_type(shared, &task.activity_type),
+        None => unknown_type(shared, &task.activity_type, task.task_list()),
     };
     let answer = codec::encode_details(shared.config.payload_codec.as_deref(), answer).await;
     metrics::task_ran(&labels, stopwatch);
@@ -170,7 +174,7 @@ async fn read_scheduled_timeouts(
     }
 }
 
-fn unknown_type(shared: &WorkerShared, activity_type: &ActivityType) -> Answer {
+fn unknown_type(shared: &WorkerShared, activity_type: &ActivityType, task_list: &str) -> Answer {
     let mut known: Vec<_> = shared.activities.keys().map(ToString::to_string).collect();
     known.sort();
     tracing::warn!(known = %known.join(", "), "no activity registered for this type and version");
@@ -179,7 +183,7 @@ fn unknown_type(shared: &WorkerShared, activity_type: &ActivityType) -> Answer {
         Some(&format!(
             "worker {} on task list {:?} runs: {}",
             shared.config.identity,
-            shared.config.task_list,
+            task_list,
             known.join(", ")
         )),
     )
@@ -219,6 +223,7 @@ impl Ran {
 /// Runs the activity under supervision. `None` when it was dropped with nothing to answer.
 async fn execute(
     shared: &WorkerShared,
+    list_labels: &WorkerLabels,
     activity: Arc<dyn Activity>,
     heartbeat: &TaskHeartbeat,
     input: Option<String>,
@@ -263,7 +268,7 @@ async fn execute(
             Answer::failed(&format!("activity panicked: {message}"), None)
         }
         Ran::Forced => {
-            metrics::shutdown_stopped(&shared.metric_labels, &*activity, ShutdownStop::Forced);
+            metrics::shutdown_stopped(list_labels, &*activity, ShutdownStop::Forced);
             tracing::warn!("forced shutdown: activity stopped; answering failed");
             Answer::failed(
                 "worker shut down",
@@ -271,7 +276,7 @@ async fn execute(
             )
         }
         Ran::Abandoned => {
-            metrics::shutdown_stopped(&shared.metric_labels, &*activity, ShutdownStop::Grace);
+            metrics::shutdown_stopped(list_labels, &*activity, ShutdownStop::Grace);
             tracing::warn!("activity did not stop within the shutdown graces; answering failed");
             Answer::failed(
                 "worker shut down",

@@ -1,4 +1,4 @@
-//! The [`Worker`]: polls a task list, runs activities, answers every task exactly once.
+//! The [`Worker`]: polls one or more task lists, runs activities, answers every task exactly once.
 //!
 //! # Lifecycle
 //!
@@ -51,7 +51,8 @@
 //! # Observability
 //!
 //! Each task runs in a `tracing` span `activity_task` with the activity's name, version, activity
-//! id, workflow id and run id; task tokens are only ever logged as a short fingerprint.
+//! id, workflow id and run id, inside the span `poller` of the poller that polled it, which names
+//! its `task_list`; task tokens are only ever logged as a short fingerprint.
 //! [`Worker::stats`] gives counters; with the `metrics` feature they, and more, are recorded
 //! through the `metrics` facade (see [`crate::metrics`]).
 
@@ -96,6 +97,7 @@ use crate::metrics::WorkerLabels;
 use crate::registration::RegisteredTimeouts;
 use config::WorkerConfig;
 use pacing::PollGate;
+use poller::PolledList;
 use stats::TaskCounters;
 
 /// Where the heartbeat engine runs.
@@ -105,7 +107,7 @@ pub(crate) enum EnginePlacement {
     WorkerRuntime,
 }
 
-/// Polls one task list of one domain and runs the activities added to it.
+/// Polls one or more task lists of one domain and runs the activities added to it.
 ///
 /// ```no_run
 /// use swf_activity::{activity, ActivityError, Progress};
@@ -141,8 +143,13 @@ pub(crate) struct WorkerShared {
     pub(crate) config: WorkerConfig,
     pub(crate) activities: HashMap<ActivityType, Arc<dyn Activity>>,
     pub(crate) counters: TaskCounters,
-    /// The `domain` and `task_list` labels of the worker's metrics.
+    /// The `domain` and `task_list` labels of the worker-wide metrics (slots, heartbeats): the
+    /// first task list's.
     pub(crate) metric_labels: WorkerLabels,
+    /// The domain, shared by every task the worker runs.
+    pub(crate) domain_name: Arc<str>,
+    /// The task lists polled, the first one first.
+    pub(crate) polled_lists: Vec<Arc<PolledList>>,
     pub(crate) shutdown: ShutdownHandle,
     /// What every poll passes first: the pause switch and the task start rate.
     pub(crate) poll_gate: PollGate,
@@ -246,6 +253,11 @@ impl Worker {
             shared: Arc::new(WorkerShared {
                 client,
                 task_client,
+                domain_name: Arc::from(config.domain.as_str()),
+                polled_lists: std::iter::once(&config.task_list)
+                    .chain(&config.other_task_lists)
+                    .map(|name| Arc::new(PolledList::new(&config.domain, name)))
+                    .collect(),
                 poll_gate: PollGate::new(config.task_start_rate, metric_labels.clone()),
                 metric_labels,
                 config,
@@ -386,10 +398,11 @@ impl Worker {
         tracing::info!(
             domain = %shared.config.domain,
             task_list = %shared.config.task_list,
+            other_task_lists = ?shared.config.other_task_lists,
             identity = %shared.config.identity,
             activities = shared.activities.len(),
             max_concurrent = shared.config.max_concurrent_activities,
-            pollers = shared.config.pollers,
+            pollers_per_task_list = shared.config.pollers,
             max_task_starts_per_second = ?shared.config.task_start_rate.map(|rate| rate.per_second),
             polling_paused = shared.poll_gate.is_paused(),
             "worker started"

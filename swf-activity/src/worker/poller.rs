@@ -9,13 +9,14 @@ use aws_sdk_swf::types::TaskList;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::WorkerShared;
 use super::error::WorkerError;
 use super::execution;
 use crate::backoff::Backoff;
 use crate::heartbeat::HeartbeatEngine;
-use crate::metrics::{self, PollResult, Stopwatch};
+use crate::metrics::{self, PollResult, Stopwatch, WorkerLabels};
 use crate::sdk_errors::{ErrorClass, classify, describe};
 
 /// Poll errors back off from this delay: a poller is the worker's intake, so one failed poll is
@@ -23,6 +24,23 @@ use crate::sdk_errors::{ErrorClass, classify, describe};
 const POLL_BACKOFF_BASE: Duration = Duration::from_millis(5);
 /// ...up to this one (an endpoint back from an outage is polled again within it).
 const POLL_BACKOFF_CAP: Duration = Duration::from_secs(5);
+
+/// One task list a worker polls: its name, shared by every task polled from it, and the labels
+/// of what its polls and tasks record.
+#[derive(Debug)]
+pub(crate) struct PolledList {
+    pub(crate) name: Arc<str>,
+    pub(crate) labels: WorkerLabels,
+}
+
+impl PolledList {
+    pub(crate) fn new(domain: &str, name: &str) -> Self {
+        PolledList {
+            name: Arc::from(name),
+            labels: WorkerLabels::new(domain, name),
+        }
+    }
+}
 
 /// Runs the pollers until shutdown begins or one hits a fatal error, then waits until every
 /// running task has been answered.
@@ -32,13 +50,23 @@ pub(crate) async fn run_pollers(
     slots: Arc<Semaphore>,
 ) -> Result<(), WorkerError> {
     let mut pollers = JoinSet::new();
+    // Spawned list by list within each round, so the first free slots go to one poll per list
+    // and the lists then take turns for them.
     for index in 0..shared.config.pollers {
-        pollers.spawn(poll_loop(
-            Arc::clone(&shared),
-            engine.clone(),
-            Arc::clone(&slots),
-            index,
-        ));
+        for list in &shared.polled_lists {
+            // Everything a poller logs, and the tasks it starts, carry the list it polls.
+            let span = tracing::info_span!("poller", task_list = %list.name, poller = index);
+            pollers.spawn(
+                poll_loop(
+                    Arc::clone(&shared),
+                    engine.clone(),
+                    Arc::clone(&slots),
+                    Arc::clone(list),
+                    index,
+                )
+                .instrument(span),
+            );
+        }
     }
     let mut first_error = None;
     while let Some(joined) = pollers.join_next().await {
@@ -66,10 +94,12 @@ enum PollFailure {
     Retry(String),
 }
 
+/// Polls `list` while a slot is free, until shutdown; `index` tells the list's pollers apart.
 async fn poll_loop(
     shared: Arc<WorkerShared>,
     engine: HeartbeatEngine,
     slots: Arc<Semaphore>,
+    list: Arc<PolledList>,
     index: usize,
 ) -> Result<(), WorkerError> {
     let mut shutdown = shared.shutdown.subscribe();
@@ -105,19 +135,20 @@ async fn poll_loop(
         // run and be answered.
         let stopwatch = Stopwatch::start();
         let polled = tokio::select! {
-            polled = poll_once(&shared) => polled.map(|output| output.map(|output| (output, Instant::now()))),
+            polled = poll_once(&shared, &list.name) => polled.map(|output| output.map(|output| (output, Instant::now()))),
             _ = forced.wait_for(|forced| *forced) => {
                 tracing::warn!(poller = index, "forced shutdown: abandoning a poll in flight; a task it was about to hand over stays open until it times out");
                 return Ok(());
             }
         };
-        metrics::poll_returned(&shared.metric_labels, stopwatch, PollResult::of(&polled));
+        metrics::poll_returned(&list.labels, stopwatch, PollResult::of(&polled));
         match polled {
             Ok(Some((output, polled_at))) => {
                 backoff.reset();
                 execution::spawn(
                     Arc::clone(&shared),
                     engine.clone(),
+                    Arc::clone(&list),
                     output,
                     polled_at,
                     permit,
@@ -144,9 +175,10 @@ async fn poll_loop(
     }
 }
 
-/// One long poll: `Ok(None)` when it came back empty.
+/// One long poll of `task_list`: `Ok(None)` when it came back empty.
 async fn poll_once(
     shared: &WorkerShared,
+    task_list: &str,
 ) -> Result<Option<PollForActivityTaskOutput>, PollFailure> {
     let config = &shared.config;
     let timeouts = TimeoutConfig::builder()
@@ -157,7 +189,7 @@ async fn poll_once(
         .task_client
         .poll_for_activity_task()
         .domain(&config.domain)
-        .set_task_list(TaskList::builder().name(&config.task_list).build().ok())
+        .set_task_list(TaskList::builder().name(task_list).build().ok())
         .identity(&config.identity)
         .customize()
         .config_override(aws_sdk_swf::config::Builder::default().timeout_config(timeouts))

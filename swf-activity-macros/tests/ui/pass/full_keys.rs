@@ -38,7 +38,7 @@ fn main() {
     assert_eq!(def, &resize_image::DEFINITION);
     assert_eq!(def.activity_type.name, "ResizeImage");
     assert_eq!(def.activity_type.version, "2.1");
-    assert_eq!(def.defaults.task_list.as_deref(), Some("images"));
+    assert_eq!(def.defaults.task_list.name(), Some("images"));
     assert_eq!(def.defaults.description.as_deref(), Some("Resizes one image."));
     assert_eq!(def.defaults.heartbeat_timeout, Some(Timeout::Seconds(30)));
     assert_eq!(def.defaults.start_to_close_timeout, Some(Timeout::Seconds(600)));
