@@ -1,6 +1,8 @@
 //! `CompletionClient` against a mocked SWF client: limits checked before sending, truncation as
-//! the worker's, typed errors, and retries bounded by the retry period (under paused time).
+//! the worker's, typed errors, retries bounded by the retry period (under paused time), and
+//! payloads encoded with the client's codec.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_swf::Client;
@@ -15,7 +17,9 @@ use aws_sdk_swf::operation::respond_activity_task_failed::{
 };
 use aws_sdk_swf::types::error::{OperationNotPermittedFault, UnknownResourceFault};
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use futures::future::BoxFuture;
 use serde::Serialize;
+use swf_activity::codec::{CodecError, GZIP_MARKER, GzipCodec, PayloadCodec};
 use swf_activity::completion::{CompletionClient, CompletionError, DEFAULT_RETRY_PERIOD};
 use swf_activity::limits::{
     FAILURE_DETAILS_MAX_CHARS, FAILURE_REASON_MAX_CHARS, HEARTBEAT_DETAILS_MAX_CHARS,
@@ -240,4 +244,209 @@ async fn tokens_of_impossible_lengths_are_refused_before_sending() {
         assert!(matches!(err, CompletionError::InvalidToken { .. }), "{err}");
     }
     assert_eq!(completed.num_calls(), 0);
+}
+
+/// Doubles every payload; cannot encode "unreachable", as a claim-check store out of reach.
+struct Doubling;
+
+impl PayloadCodec for Doubling {
+    fn encode<'a>(&'a self, payload: &'a str) -> BoxFuture<'a, Result<String, CodecError>> {
+        Box::pin(async move {
+            if payload.contains("unreachable") {
+                Err(CodecError::failed("the store is unreachable"))
+            } else {
+                Ok(payload.repeat(2))
+            }
+        })
+    }
+
+    fn decode<'a>(&'a self, encoded: &'a str) -> BoxFuture<'a, Result<String, CodecError>> {
+        Box::pin(async move { Ok(encoded[..encoded.len() / 2].to_owned()) })
+    }
+}
+
+fn gunzip(encoded: Option<&str>) -> Option<String> {
+    let encoded = encoded?;
+    if !encoded.starts_with(GZIP_MARKER) {
+        return None;
+    }
+    futures::executor::block_on(GzipCodec::new().decode(encoded)).ok()
+}
+
+#[tokio::test]
+async fn with_a_codec_results_and_details_reach_swf_encoded_and_the_reason_plain() {
+    let completed = mock!(Client::respond_activity_task_completed)
+        .match_requests(|req| gunzip(req.result()).as_deref() == Some(r#"{"approved_by":"ada"}"#))
+        .then_output(|| RespondActivityTaskCompletedOutput::builder().build());
+    let failed = mock!(Client::respond_activity_task_failed)
+        .match_requests(|req| {
+            req.reason() == Some("rejected")
+                && gunzip(req.details()).as_deref() == Some("budget exceeded")
+        })
+        .then_output(|| RespondActivityTaskFailedOutput::builder().build());
+    let canceled = mock!(Client::respond_activity_task_canceled)
+        .match_requests(|req| gunzip(req.details()).as_deref() == Some("withdrawn"))
+        .then_output(|| RespondActivityTaskCanceledOutput::builder().build());
+    let heartbeat = mock!(Client::record_activity_task_heartbeat)
+        .match_requests(|req| gunzip(req.details()).as_deref() == Some("reviewing"))
+        .then_output(|| RecordActivityTaskHeartbeatOutput::builder().build());
+    let client =
+        completion(&[&completed, &failed, &canceled, &heartbeat]).payload_codec(GzipCodec::new());
+    client
+        .complete(&token(), &Approval { approved_by: "ada" })
+        .await
+        .unwrap();
+    client
+        .fail(&token(), "rejected", Some("budget exceeded"))
+        .await
+        .unwrap();
+    client.cancel(&token(), Some("withdrawn")).await.unwrap();
+    client.heartbeat(&token(), Some("reviewing")).await.unwrap();
+    assert_eq!(
+        (
+            completed.num_calls(),
+            failed.num_calls(),
+            canceled.num_calls(),
+            heartbeat.num_calls()
+        ),
+        (1, 1, 1, 1)
+    );
+}
+
+#[tokio::test]
+async fn a_codec_lets_a_large_result_fit_and_an_empty_one_stays_empty() {
+    let completed = mock!(Client::respond_activity_task_completed)
+        .match_requests(|req| {
+            req.result().is_none()
+                || gunzip(req.result()).map(|r| r.chars().count()) == Some(RESULT_MAX_CHARS * 3)
+        })
+        .then_output(|| RespondActivityTaskCompletedOutput::builder().build());
+    let client = completion(&[&completed]).payload_codec(GzipCodec::new());
+    let large = "x".repeat(RESULT_MAX_CHARS * 3);
+    client.complete_raw(&token(), Some(&large)).await.unwrap();
+    client.complete(&token(), &()).await.unwrap();
+    assert_eq!(completed.num_calls(), 2);
+}
+
+#[tokio::test]
+async fn what_is_too_long_once_encoded_is_refused_with_both_sizes_and_nothing_sent() {
+    let completed = mock!(Client::respond_activity_task_completed)
+        .then_output(|| RespondActivityTaskCompletedOutput::builder().build());
+    let failed = mock!(Client::respond_activity_task_failed)
+        .then_output(|| RespondActivityTaskFailedOutput::builder().build());
+    let heartbeat = mock!(Client::record_activity_task_heartbeat)
+        .then_output(|| RecordActivityTaskHeartbeatOutput::builder().build());
+    let client = completion(&[&completed, &failed, &heartbeat]).payload_codec(Doubling);
+    let half = "x".repeat(RESULT_MAX_CHARS / 2);
+    client.complete_raw(&token(), Some(&half)).await.unwrap();
+    let over = format!("{half}y");
+    let err = client
+        .complete_raw(&token(), Some(&over))
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            CompletionError::TooLargeAfterEncoding {
+                payload: "result",
+                chars: 32_770,
+                plain_chars: 16_385,
+                limit: RESULT_MAX_CHARS,
+            }
+        ),
+        "{err:?}"
+    );
+    let shown = err.to_string();
+    assert!(
+        shown.contains("32770") && shown.contains("16385") && shown.contains("nothing was sent"),
+        "{shown}"
+    );
+    let err = client
+        .fail(&token(), "rejected", Some(&over))
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            CompletionError::TooLargeAfterEncoding {
+                payload: "failure details",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = client
+        .heartbeat(
+            &token(),
+            Some(&"x".repeat(HEARTBEAT_DETAILS_MAX_CHARS / 2 + 1)),
+        )
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            CompletionError::TooLargeAfterEncoding {
+                payload: "heartbeat details",
+                limit: HEARTBEAT_DETAILS_MAX_CHARS,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // Only the result that fits once encoded went out.
+    assert_eq!(
+        (
+            completed.num_calls(),
+            failed.num_calls(),
+            heartbeat.num_calls()
+        ),
+        (1, 0, 0)
+    );
+}
+
+#[tokio::test]
+async fn an_encode_failure_is_typed_and_sends_nothing() {
+    let completed = mock!(Client::respond_activity_task_completed)
+        .then_output(|| RespondActivityTaskCompletedOutput::builder().build());
+    let canceled = mock!(Client::respond_activity_task_canceled)
+        .then_output(|| RespondActivityTaskCanceledOutput::builder().build());
+    let client = completion(&[&completed, &canceled]).payload_codec(Arc::new(Doubling));
+    let err = client
+        .complete_raw(&token(), Some("\"unreachable\""))
+        .await
+        .expect_err("unencodable");
+    let CompletionError::Unencodable { payload, source } = &err else {
+        panic!("expected Unencodable, got {err:?}");
+    };
+    assert_eq!(*payload, "result");
+    assert!(matches!(source, CodecError::Failed { .. }), "{source:?}");
+    assert!(
+        err.to_string().contains("the store is unreachable")
+            && err.to_string().contains("nothing was sent"),
+        "{err}"
+    );
+    let err = client
+        .cancel(&token(), Some("unreachable"))
+        .await
+        .expect_err("unencodable");
+    assert!(
+        matches!(
+            err,
+            CompletionError::Unencodable {
+                payload: "cancellation details",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // A token SWF cannot have issued is refused before the codec stores anything.
+    let err = client
+        .complete_raw(&TaskToken::new(""), Some("\"unreachable\""))
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(err, CompletionError::InvalidToken { .. }),
+        "{err:?}"
+    );
+    assert_eq!((completed.num_calls(), canceled.num_calls()), (0, 0));
 }

@@ -1,8 +1,9 @@
-//! The worker's side of a codec: decoding a task's input, encoding its answer.
+//! The sending side of a codec: decoding a task's input, encoding its answer, for the worker and
+//! the [`CompletionClient`](crate::completion::CompletionClient).
 
 use std::time::Duration;
 
-use super::PayloadCodec;
+use super::{CodecError, PayloadCodec};
 use crate::error::ActivityError;
 use crate::limits::{FAILURE_DETAILS_MAX_CHARS, RESULT_MAX_CHARS};
 use crate::outcome::ActivityOutcome;
@@ -10,6 +11,38 @@ use crate::outcome::ActivityOutcome;
 /// How long encoding an answer's failure or cancellation details may take before the answer
 /// goes out without them.
 pub const DETAILS_ENCODE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a payload cannot be sent encoded.
+#[derive(Debug)]
+pub(crate) enum EncodeRefusal {
+    /// The codec could not encode it.
+    Failed(CodecError),
+    /// Encoded, it is over its limit.
+    TooLong {
+        /// The encoded payload's length in characters.
+        chars: usize,
+        /// The payload's length before encoding.
+        plain_chars: usize,
+    },
+}
+
+/// `payload` encoded with `codec`, if that is within `limit` characters: SWF's limits apply to
+/// what is sent, that is after encoding. The one rule the worker and the completion client share.
+pub(crate) async fn encode_within(
+    codec: &dyn PayloadCodec,
+    payload: &str,
+    limit: usize,
+) -> Result<String, EncodeRefusal> {
+    let encoded = codec.encode(payload).await.map_err(EncodeRefusal::Failed)?;
+    let chars = encoded.chars().count();
+    if chars > limit {
+        return Err(EncodeRefusal::TooLong {
+            chars,
+            plain_chars: payload.chars().count(),
+        });
+    }
+    Ok(encoded)
+}
 
 /// The task's input as the activity takes it, or the failure to answer when it does not decode.
 /// Runs in the activity's own tokio task, so a codec that hangs is stopped like an activity that
@@ -46,26 +79,20 @@ pub(crate) async fn encode_result(
     let (Some(codec), Ok(Some(plain))) = (codec, &result) else {
         return result;
     };
-    let plain_chars = plain.chars().count();
-    match codec.encode(plain).await {
-        Ok(encoded) => {
-            let chars = encoded.chars().count();
-            if chars > RESULT_MAX_CHARS {
-                Err(ActivityError::failed(format!(
-                    "result too large after encoding: {chars} characters, over SWF's limit of {RESULT_MAX_CHARS}"
-                ))
-                .with_details(&format!(
-                    "the result was {plain_chars} characters before the payload codec; store it elsewhere and return a reference, for example with a claim-check codec"
-                )))
-            } else {
-                Ok(Some(encoded))
-            }
-        }
-        Err(err) => {
+    match encode_within(codec, plain, RESULT_MAX_CHARS).await {
+        Ok(encoded) => Ok(Some(encoded)),
+        Err(EncodeRefusal::TooLong { chars, plain_chars }) => Err(ActivityError::failed(format!(
+            "result too large after encoding: {chars} characters, over SWF's limit of {RESULT_MAX_CHARS}"
+        ))
+        .with_details(&format!(
+            "the result was {plain_chars} characters before the payload codec; store it elsewhere and return a reference, for example with a claim-check codec"
+        ))),
+        Err(EncodeRefusal::Failed(err)) => {
             tracing::error!(error = %err, "the payload codec could not encode the result; answering failed");
             Err(
                 ActivityError::failed(format!("unencodable result: {err}")).with_details(&format!(
-                    "the activity completed, but the worker's payload codec could not encode its result ({plain_chars} characters): {err}"
+                    "the activity completed, but the worker's payload codec could not encode its result ({} characters): {err}",
+                    plain.chars().count()
                 )),
             )
         }
@@ -97,7 +124,11 @@ pub(crate) async fn encode_details(
 async fn encode_one(codec: &dyn PayloadCodec, details: Option<String>) -> Option<String> {
     let details = details?;
     // Bounded: a worker shutting down or forced to stop must not wait on a hung store.
-    let Ok(encoded) = tokio::time::timeout(DETAILS_ENCODE_TIMEOUT, codec.encode(&details)).await
+    let Ok(encoded) = tokio::time::timeout(
+        DETAILS_ENCODE_TIMEOUT,
+        encode_within(codec, &details, FAILURE_DETAILS_MAX_CHARS),
+    )
+    .await
     else {
         tracing::warn!(
             timeout = ?DETAILS_ENCODE_TIMEOUT,
@@ -106,11 +137,8 @@ async fn encode_one(codec: &dyn PayloadCodec, details: Option<String>) -> Option
         return None;
     };
     match encoded {
-        Ok(encoded) => {
-            let chars = encoded.chars().count();
-            if chars <= FAILURE_DETAILS_MAX_CHARS {
-                return Some(encoded);
-            }
+        Ok(encoded) => Some(encoded),
+        Err(EncodeRefusal::TooLong { chars, .. }) => {
             tracing::warn!(
                 chars,
                 limit = FAILURE_DETAILS_MAX_CHARS,
@@ -118,7 +146,7 @@ async fn encode_one(codec: &dyn PayloadCodec, details: Option<String>) -> Option
             );
             None
         }
-        Err(err) => {
+        Err(EncodeRefusal::Failed(err)) => {
             tracing::warn!(error = %err, "the payload codec could not encode the details; the answer goes out without them");
             None
         }

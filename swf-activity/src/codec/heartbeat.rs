@@ -5,6 +5,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 
 use super::PayloadCodec;
+use super::answer::{EncodeRefusal, encode_within};
 use crate::heartbeat::{HeartbeatAnswer, HeartbeatError, HeartbeatTransport};
 use crate::limits::HEARTBEAT_DETAILS_MAX_CHARS;
 
@@ -62,21 +63,18 @@ impl HeartbeatTransport for EncodingTransport {
 }
 
 async fn encode(codec: &dyn PayloadCodec, details: &str) -> Option<String> {
-    match codec.encode(details).await {
-        Ok(encoded) => {
-            let chars = encoded.chars().count();
-            if chars <= HEARTBEAT_DETAILS_MAX_CHARS {
-                return Some(encoded);
-            }
+    match encode_within(codec, details, HEARTBEAT_DETAILS_MAX_CHARS).await {
+        Ok(encoded) => Some(encoded),
+        Err(EncodeRefusal::TooLong { chars, plain_chars }) => {
             tracing::warn!(
                 chars,
-                plain_chars = details.chars().count(),
+                plain_chars,
                 limit = HEARTBEAT_DETAILS_MAX_CHARS,
                 "heartbeat details too long after encoding; the heartbeat goes out without them"
             );
             None
         }
-        Err(err) => {
+        Err(EncodeRefusal::Failed(err)) => {
             tracing::warn!(error = %err, "the payload codec could not encode heartbeat details; the heartbeat goes out without them");
             None
         }

@@ -96,7 +96,9 @@ mod heartbeat;
 use futures::future::BoxFuture;
 
 pub use answer::DETAILS_ENCODE_TIMEOUT;
-pub(crate) use answer::{decode_input, encode_details, encode_result};
+pub(crate) use answer::{
+    EncodeRefusal, decode_input, encode_details, encode_result, encode_within,
+};
 pub use chain::CodecChain;
 pub use error::CodecError;
 #[cfg(feature = "gzip")]

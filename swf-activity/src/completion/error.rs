@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::codec::CodecError;
 use crate::limits::HEARTBEAT_DETAILS_MAX_CHARS;
 use crate::outcome::ResultTooLarge;
 
@@ -47,6 +48,40 @@ pub enum CompletionError {
     DetailsTooLong {
         /// The details' length in characters.
         chars: usize,
+    },
+    /// Over SWF's limit once the [payload codec](super::CompletionClient::payload_codec) encoded
+    /// it (the limit applies to what is sent). Nothing was sent: the caller still has the payload,
+    /// and the task is still open.
+    #[error(
+        "{payload} too large after encoding: {chars} characters ({plain_chars} before the payload \
+         codec), over SWF's limit of {limit}; nothing was sent and the task is still open: send \
+         less, or store the payload elsewhere and send a reference (a claim-check codec)"
+    )]
+    TooLargeAfterEncoding {
+        /// What was encoded: `result`, `failure details`, `cancellation details` or
+        /// `heartbeat details`.
+        payload: &'static str,
+        /// The encoded payload's length in characters.
+        chars: usize,
+        /// Its length before encoding.
+        plain_chars: usize,
+        /// SWF's limit for it.
+        limit: usize,
+    },
+    /// The [payload codec](super::CompletionClient::payload_codec) could not encode the result or
+    /// details (a claim-check store out of reach, say). Nothing was sent: the caller still has
+    /// the payload, and the task is still open.
+    #[error(
+        "the payload codec could not encode the {payload}: {source}; nothing was sent and the \
+         task is still open: fix what the codec needs and call again"
+    )]
+    Unencodable {
+        /// What was to be encoded: `result`, `failure details`, `cancellation details` or
+        /// `heartbeat details`.
+        payload: &'static str,
+        /// The codec's error.
+        #[source]
+        source: CodecError,
     },
     /// The result could not be encoded as JSON. Nothing was sent.
     #[error("the result could not be encoded as JSON: {0}; nothing was sent")]

@@ -15,6 +15,10 @@
 //! | [`cancel`](CompletionClient::cancel) | RespondActivityTaskCanceled | details cut to 32,768 characters |
 //! | [`heartbeat`](CompletionClient::heartbeat) | RecordActivityTaskHeartbeat | details over 2048 characters refused ([`CompletionError::DetailsTooLong`]) |
 //!
+//! With a [`payload_codec`](CompletionClient::payload_codec) the client encodes results and
+//! details as the worker with that codec does, and the limits above apply to what is sent, that
+//! is after encoding; the failure reason is never encoded.
+//!
 //! Throttling and transient errors are retried with capped exponential backoff and jitter for up
 //! to [`retry_period`](CompletionClient::retry_period) ([`DEFAULT_RETRY_PERIOD`]); the
 //! task's own timeouts still apply: a task nobody answers (or heartbeats, if it has a heartbeat
@@ -42,6 +46,7 @@
 
 mod error;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_swf::Client;
@@ -49,7 +54,8 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 pub use self::error::CompletionError;
-use crate::limits::HEARTBEAT_DETAILS_MAX_CHARS;
+use crate::codec::{EncodeRefusal, PayloadCodec, encode_within};
+use crate::limits::{FAILURE_DETAILS_MAX_CHARS, HEARTBEAT_DETAILS_MAX_CHARS, RESULT_MAX_CHARS};
 use crate::outcome::ActivityOutcome;
 use crate::respond::{Call, RetryWindow, Sent, send_with_retries};
 use crate::sdk_errors::ErrorClass;
@@ -65,6 +71,7 @@ const TASK_TOKEN_MAX_CHARS: usize = 1024;
 pub struct CompletionClient {
     client: Client,
     retry_period: Duration,
+    payload_codec: Option<Arc<dyn PayloadCodec>>,
 }
 
 /// SWF's answer to [`CompletionClient::heartbeat`].
@@ -90,6 +97,7 @@ impl CompletionClient {
         CompletionClient {
             client,
             retry_period: DEFAULT_RETRY_PERIOD,
+            payload_codec: None,
         }
     }
 
@@ -104,6 +112,49 @@ impl CompletionClient {
     #[must_use]
     pub fn retry_period(mut self, period: Duration) -> Self {
         self.retry_period = period;
+        self
+    }
+
+    /// Encodes what the client sends with `codec`, as a worker with
+    /// [`WorkerBuilder::payload_codec`](crate::worker::WorkerBuilder::payload_codec) does: the
+    /// result, failure and cancellation details, heartbeat details (never the failure reason).
+    /// Give it the codec the worker that handed the token over uses, so the decider decodes the
+    /// result as any other (share one instance through an `Arc`, or build two alike).
+    ///
+    /// SWF's limits apply to the encoded payload. Where the worker answers anyway (failing the
+    /// task, or sending without the details), the client sends nothing and returns the typed
+    /// error, so the caller still has the payload:
+    /// [`TooLargeAfterEncoding`](CompletionError::TooLargeAfterEncoding) (both sizes and the
+    /// limit) or [`Unencodable`](CompletionError::Unencodable) (the codec's error). A codec that
+    /// hangs holds the call; dropping its future (e.g. with `tokio::time::timeout`) sends nothing.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use swf_activity::codec::GzipCodec;
+    /// use swf_activity::completion::CompletionClient;
+    /// use swf_activity::task::TaskToken;
+    /// use swf_activity::worker::Worker;
+    /// # use swf_activity::{activity, ActivityError};
+    /// # /// Hands its token over.
+    /// # #[activity(version = "1", start_to_close_timeout = "1h")]
+    /// # async fn review() -> Result<(), ActivityError> { Err(ActivityError::completes_elsewhere()) }
+    ///
+    /// # async fn example(client: aws_sdk_swf::Client, token: TaskToken) -> Result<(), Box<dyn std::error::Error>> {
+    /// let codec = Arc::new(GzipCodec::new());
+    /// let worker = Worker::builder(client.clone())
+    ///     .domain("approvals")
+    ///     .task_list("reviews")
+    ///     .payload_codec(Arc::clone(&codec))
+    ///     .activity(review)
+    ///     .build()?;
+    /// // Elsewhere, with the token the activity handed over:
+    /// let completion = CompletionClient::new(&client).payload_codec(codec);
+    /// completion.complete(&token, &serde_json::json!({"approved_by": "ada"})).await?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn payload_codec(mut self, codec: impl PayloadCodec) -> Self {
+        self.payload_codec = Some(Arc::new(codec));
         self
     }
 
@@ -127,7 +178,11 @@ impl CompletionClient {
         token: &TaskToken,
         result: Option<&str>,
     ) -> Result<(), CompletionError> {
-        let outcome = ActivityOutcome::completed(result.map(str::to_owned))?;
+        check_token(token)?;
+        let result = self
+            .encoded("result", result.map(str::to_owned), RESULT_MAX_CHARS)
+            .await?;
+        let outcome = ActivityOutcome::completed(result)?;
         self.answer(token, &outcome).await
     }
 
@@ -139,7 +194,15 @@ impl CompletionClient {
         reason: &str,
         details: Option<&str>,
     ) -> Result<(), CompletionError> {
-        self.answer(token, &ActivityOutcome::failed(reason, details))
+        check_token(token)?;
+        let ActivityOutcome::Failed { reason, details } = ActivityOutcome::failed(reason, details)
+        else {
+            return Ok(());
+        };
+        let details = self
+            .encoded("failure details", details, FAILURE_DETAILS_MAX_CHARS)
+            .await?;
+        self.answer(token, &ActivityOutcome::Failed { reason, details })
             .await
     }
 
@@ -149,7 +212,14 @@ impl CompletionClient {
         token: &TaskToken,
         details: Option<&str>,
     ) -> Result<(), CompletionError> {
-        self.answer(token, &ActivityOutcome::canceled(details))
+        check_token(token)?;
+        let ActivityOutcome::Canceled { details } = ActivityOutcome::canceled(details) else {
+            return Ok(());
+        };
+        let details = self
+            .encoded("cancellation details", details, FAILURE_DETAILS_MAX_CHARS)
+            .await?;
+        self.answer(token, &ActivityOutcome::Canceled { details })
             .await
     }
 
@@ -167,8 +237,45 @@ impl CompletionClient {
         {
             return Err(CompletionError::DetailsTooLong { chars });
         }
+        check_token(token)?;
+        let details = self
+            .encoded(
+                "heartbeat details",
+                details.map(str::to_owned),
+                HEARTBEAT_DETAILS_MAX_CHARS,
+            )
+            .await?;
+        let details = details.as_deref();
         let cancel_requested = self.send(token, Call::Heartbeat { details }).await?;
         Ok(HeartbeatReply { cancel_requested })
+    }
+
+    /// `payload` as it is sent: encoded with the payload codec, if there is one, and within
+    /// `limit` characters once encoded.
+    async fn encoded(
+        &self,
+        what: &'static str,
+        payload: Option<String>,
+        limit: usize,
+    ) -> Result<Option<String>, CompletionError> {
+        let (Some(codec), Some(plain)) = (self.payload_codec.as_deref(), payload.as_deref()) else {
+            return Ok(payload);
+        };
+        match encode_within(codec, plain, limit).await {
+            Ok(encoded) => Ok(Some(encoded)),
+            Err(EncodeRefusal::TooLong { chars, plain_chars }) => {
+                Err(CompletionError::TooLargeAfterEncoding {
+                    payload: what,
+                    chars,
+                    plain_chars,
+                    limit,
+                })
+            }
+            Err(EncodeRefusal::Failed(source)) => Err(CompletionError::Unencodable {
+                payload: what,
+                source,
+            }),
+        }
     }
 
     async fn answer(
@@ -185,10 +292,7 @@ impl CompletionClient {
     /// Sends `call`, retrying within the retry period; `Ok(true)` when a heartbeat's answer
     /// requests cancellation.
     async fn send(&self, token: &TaskToken, call: Call<'_>) -> Result<bool, CompletionError> {
-        let chars = token.as_str().chars().count();
-        if chars == 0 || chars > TASK_TOKEN_MAX_CHARS {
-            return Err(CompletionError::InvalidToken { chars });
-        }
+        check_token(token)?;
         let mut window = ClientWindow {
             deadline: Instant::now() + self.retry_period,
         };
@@ -227,6 +331,16 @@ impl CompletionClient {
             }),
         }
     }
+}
+
+/// Refuses a token SWF cannot have issued, before anything is encoded (a claim-check codec would
+/// store a payload nobody can refer to) or sent.
+fn check_token(token: &TaskToken) -> Result<(), CompletionError> {
+    let chars = token.as_str().chars().count();
+    if chars == 0 || chars > TASK_TOKEN_MAX_CHARS {
+        return Err(CompletionError::InvalidToken { chars });
+    }
+    Ok(())
 }
 
 /// A call outside a worker is retried until the client's retry period has passed.
