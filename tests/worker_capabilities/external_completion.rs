@@ -3,10 +3,12 @@
 //! heartbeats the task by token. Each outcome is read back from the workflow's history over HTTP
 //! with `swf_activity::decider`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_swf::types::{HistoryEvent, WorkflowExecution};
 use serde::{Deserialize, Serialize};
+use swf_activity::codec::{GZIP_MARKER, GzipCodec, PayloadCodec};
 use swf_activity::completion::{CompletionClient, CompletionError};
 use swf_activity::decider::{ActivityHistory, Outcome};
 use swf_activity::limits::{FAILURE_REASON_MAX_CHARS, TRUNCATION_MARKER};
@@ -404,4 +406,63 @@ async fn answering_a_closed_or_timed_out_task_says_the_task_is_gone() {
         );
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_sharing_the_workers_codec_completes_a_task_the_decider_decodes() {
+    let codec = Arc::new(GzipCodec::new());
+    let (local, worker, mut tokens) = setup(|b| b.payload_codec(Arc::clone(&codec))).await;
+    let client =
+        CompletionClient::from_sdk_config(local.sdk_config()).payload_codec(Arc::clone(&codec));
+    let approval = Approval {
+        approved_by: "ada".into(),
+        note: "within budget ".repeat(200),
+    };
+    let input = codec
+        .encode(&serde_json::to_string("approve order-9").unwrap())
+        .await
+        .expect("the input encodes");
+    let task = with_worker(&worker, async {
+        let task = local
+            .schedule_activity(
+                ActivitySpec::new(DOMAIN, "await_approval", "1")
+                    .activity_id("order-9")
+                    .task_list(TASK_LIST)
+                    .input(input),
+            )
+            .expect("the activity schedules");
+        let token = next_token(&mut tokens, "order-9").await;
+        client
+            .complete(&token, &approval)
+            .await
+            .expect("the approval is delivered");
+        tokio::time::timeout(LIMIT, task.outcome())
+            .await
+            .expect("the task closes");
+        task
+    })
+    .await;
+    let events = history(&local, &task).await;
+    let sent = events
+        .iter()
+        .find_map(|e| e.activity_task_completed_event_attributes())
+        .and_then(|a| a.result())
+        .expect("the history holds the result");
+    assert!(sent.starts_with(GZIP_MARKER), "{sent}");
+    assert!(
+        sent.len() < serde_json::to_string(&approval).unwrap().len(),
+        "the result was not compressed: {sent}"
+    );
+    // A decider without the codec is refused; with it, it reads the approval back.
+    assert!(
+        ActivityHistory::new(&events)
+            .outcome(await_approval, task.activity_id())
+            .is_err(),
+        "the plain reading decoded a gzip result"
+    );
+    let read = ActivityHistory::new(&events)
+        .decoded_outcome(await_approval, task.activity_id(), &*codec)
+        .await
+        .expect("the outcome decodes");
+    assert_eq!(read, Some(Outcome::Completed(approval)));
 }
