@@ -135,12 +135,17 @@
 //! | values activities share: clients, pools | [`resources`], [`Resource`] |
 //! | scheduling activities and reading their outcomes, typed | [`decider`] |
 //! | answering a task from another process, by its token | [`completion`], [`ActivityError::completes_elsewhere`] |
+//! | blocking and CPU-bound activities on a bounded pool | `#[activity(blocking)]` in [`macro@activity`], [`worker::WorkerBuilder::max_blocking_activities`] |
+//! | a task start rate, pausing and resuming polling | [`worker::WorkerBuilder::max_task_starts_per_second`], [`worker::PollingControl`] |
+//! | several task lists, types with no default task list | [`worker::WorkerBuilder::also_poll`], [`DefaultTaskList`] |
+//! | payloads beyond 32 KB, compression, encryption | [`codec`] |
 //! | unit tests without SWF | [`testing`] |
 //! | metrics for dashboards (feature `metrics`) | [`metrics`] |
 //! | an in-memory SWF endpoint (feature `local`) | `swf_activity::local`, the `swf-local` crate |
 //!
 //! The repository's examples (`cargo run --example quickstart`, `cancellation`,
-//! `graceful_shutdown`, `resumable`, `approval`, `testing_activities`, `metrics`, `real_aws`) show each of
+//! `graceful_shutdown`, `resumable`, `approval`, `blocking_work`, `pause_and_rate_limit`,
+//! `host_task_lists`, `claim_check`, `testing_activities`, `metrics`, `real_aws`) show each of
 //! these at work.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
