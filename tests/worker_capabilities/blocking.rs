@@ -134,27 +134,6 @@ fn spec(name: &str, input: &str) -> ActivitySpec {
         .input(input)
 }
 
-/// Runs `worker` while `scenario` schedules tasks and waits for them, then stops it cleanly.
-async fn run_scenario<T>(worker: Worker, scenario: impl Future<Output = T>) -> T {
-    worker
-        .register_activity_types()
-        .await
-        .expect("types register");
-    let handle = worker.shutdown_handle();
-    let scenario = async {
-        let ended = scenario.await;
-        handle.shutdown();
-        ended
-    };
-    let (result, ended) = tokio::time::timeout(LIMIT, async {
-        tokio::join!(worker.run_until(std::future::pending()), scenario)
-    })
-    .await
-    .expect("the scenario ends in time");
-    result.expect("the worker stops cleanly");
-    ended
-}
-
 /// The history's events of the given type.
 fn events<'a>(history: &'a [HistoryEvent], event_type: &str) -> Vec<&'a HistoryEvent> {
     history
@@ -174,7 +153,7 @@ async fn blocking_activities_do_not_stall_a_current_thread_runtime() {
         .activity(pulse)
         .build()
         .unwrap();
-    let tasks = run_scenario(worker, async {
+    let tasks = support::run_scenario(&worker, LIMIT, async {
         let tasks: Vec<ActivityHandle> = [
             spec("stall", "3000"),
             spec("stall", "3000"),
@@ -213,7 +192,7 @@ async fn the_pool_bounds_the_blocking_activities_running_at_once() {
         .resource(Running::default())
         .build()
         .unwrap();
-    let tasks = run_scenario(worker, async {
+    let tasks = support::run_scenario(&worker, LIMIT, async {
         let tasks: Vec<ActivityHandle> = (0..4)
             .map(|_| {
                 local
@@ -265,7 +244,7 @@ async fn the_pool_bounds_the_blocking_activities_running_at_once() {
 async fn a_blocking_activity_sees_a_cancel_request_on_its_thread() {
     let local = endpoint().await;
     let worker = builder(&local).activity(await_cancel).build().unwrap();
-    let task = run_scenario(worker, async {
+    let task = support::run_scenario(&worker, LIMIT, async {
         let task = local
             .schedule_activity(spec("await_cancel", "null"))
             .expect("activity schedules");
@@ -312,7 +291,7 @@ async fn a_blocking_activity_that_panics_fails_its_task_and_the_worker_goes_on()
         .activity(pulse)
         .build()
         .unwrap();
-    let outcomes = run_scenario(worker, async {
+    let outcomes = support::run_scenario(&worker, LIMIT, async {
         let exploded = local
             .schedule_activity(spec("explode", "\"disk on fire\""))
             .expect("activity schedules");
