@@ -2,6 +2,7 @@
 //! type was registered with (not the ones the code declares), and the scheduled event, whose
 //! reading does not hold the first heartbeat back.
 
+#[allow(dead_code, reason = "each test binary uses what it needs")]
 mod support;
 
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! The worker end to end against the in-process SWF endpoint: real HTTP, real long polls,
 //! heartbeats, cancellation and shutdown.
 
+#[allow(dead_code, reason = "each test binary uses what it needs")]
 mod support;
 
 use std::time::Duration;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use swf_activity::local::{LocalSwf, LocalSwfBuilder};
+use swf_activity::local::{HistoryEvent, LocalSwf, LocalSwfBuilder};
 use swf_activity::registration::register_domain;
 use swf_activity::worker::Worker;
 
@@ -43,4 +43,21 @@ pub async fn run_scenario<T>(
     .expect("the scenario ends in time");
     result.expect("the worker stops cleanly");
     ended
+}
+
+/// The events of `event_type` in `history`, oldest first.
+pub fn events_of_type<'a>(history: &'a [HistoryEvent], event_type: &str) -> Vec<&'a HistoryEvent> {
+    history
+        .iter()
+        .filter(|event| event.event_type() == event_type)
+        .collect()
+}
+
+/// When the endpoint recorded the first event of `event_type` in `history`, in seconds since the
+/// epoch; `None` when the history holds no such event.
+pub fn recorded_at(history: &[HistoryEvent], event_type: &str) -> Option<f64> {
+    history
+        .iter()
+        .find(|event| event.event_type() == event_type)
+        .map(|event| event.event_timestamp)
 }

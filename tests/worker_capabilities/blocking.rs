@@ -134,14 +134,6 @@ fn spec(name: &str, input: &str) -> ActivitySpec {
         .input(input)
 }
 
-/// The history's events of the given type.
-fn events<'a>(history: &'a [HistoryEvent], event_type: &str) -> Vec<&'a HistoryEvent> {
-    history
-        .iter()
-        .filter(|event| event.event_type() == event_type)
-        .collect()
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn blocking_activities_do_not_stall_a_current_thread_runtime() {
     let local = endpoint().await;
@@ -176,7 +168,7 @@ async fn blocking_activities_do_not_stall_a_current_thread_runtime() {
             })
         );
         let history = task.history().unwrap();
-        assert!(events(&history, "ActivityTaskTimedOut").is_empty());
+        assert!(support::events_of_type(&history, "ActivityTaskTimedOut").is_empty());
     }
     // The two blocking tasks ran side by side, on threads of their own, while the runtime went
     // on heartbeating for them: more than one heartbeat timeout passed without a report.
@@ -210,7 +202,7 @@ async fn the_pool_bounds_the_blocking_activities_running_at_once() {
     let histories: Vec<Vec<HistoryEvent>> = tasks.iter().map(|t| t.history().unwrap()).collect();
     let mut most = 0;
     for history in &histories {
-        let [completed] = events(history, "ActivityTaskCompleted")[..] else {
+        let [completed] = support::events_of_type(history, "ActivityTaskCompleted")[..] else {
             panic!("not completed: {history:#?}");
         };
         let EventAttributes::ActivityTaskCompleted(completed) = &completed.attributes else {
@@ -224,7 +216,7 @@ async fn the_pool_bounds_the_blocking_activities_running_at_once() {
     // All four were started in SWF before any closed: two of them waited for a place for longer
     // than their 2 s heartbeat timeout without reporting, kept alive by the worker.
     let time_of = |history: &[HistoryEvent], event_type| {
-        let [event] = events(history, event_type)[..] else {
+        let [event] = support::events_of_type(history, event_type)[..] else {
             panic!("one {event_type} expected: {history:#?}");
         };
         event.event_timestamp

@@ -66,11 +66,10 @@ fn schedule(local: &LocalSwf, name: &str, id: String, input: String) -> Activity
 
 /// When SWF recorded the task's `event_type` event, in seconds since the epoch.
 fn recorded_at(task: &ActivityHandle, event_type: &str) -> Option<f64> {
-    task.history()
-        .expect("the history is retained")
-        .iter()
-        .find(|event| event.event_type() == event_type)
-        .map(|event| event.event_timestamp)
+    support::recorded_at(
+        &task.history().expect("the history is retained"),
+        event_type,
+    )
 }
 
 /// Waits (bounded) until SWF has recorded that `task` started.

@@ -96,15 +96,6 @@ fn builder(local: &LocalSwf) -> WorkerBuilder {
         .also_poll(HOST)
 }
 
-/// The timestamp of the first event of `kind` in `history`.
-fn timestamp(history: &[HistoryEvent], kind: &str) -> f64 {
-    history
-        .iter()
-        .find(|event| event.event_type() == kind)
-        .unwrap_or_else(|| panic!("no {kind} in the history"))
-        .event_timestamp
-}
-
 /// The task list the activity was scheduled on, from its ActivityTaskScheduled event.
 fn scheduled_on(history: &[HistoryEvent]) -> String {
     history
@@ -158,8 +149,8 @@ async fn one_worker_serves_two_task_lists_from_one_pool_of_slots() {
             })
         );
         intervals.push((
-            timestamp(&history, "ActivityTaskStarted"),
-            timestamp(&history, "ActivityTaskCompleted"),
+            support::recorded_at(&history, "ActivityTaskStarted").expect("the task started"),
+            support::recorded_at(&history, "ActivityTaskCompleted").expect("the task completed"),
         ));
     }
     // Never more than two running at once, by the endpoint's clock: a close and a start at the
