@@ -20,6 +20,9 @@
 //!
 //! Everything runs against the embedded local endpoint on 127.0.0.1, with a real decider.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -27,8 +30,8 @@ use std::time::Duration;
 use aws_config::BehaviorVersion;
 use aws_sdk_swf::Client;
 use aws_sdk_swf::types::{
-    ChildPolicy, CompleteWorkflowExecutionDecisionAttributes, Decision, DecisionType,
-    FailWorkflowExecutionDecisionAttributes, HistoryEvent, TaskList, WorkflowType,
+    CompleteWorkflowExecutionDecisionAttributes, Decision, DecisionType,
+    FailWorkflowExecutionDecisionAttributes, HistoryEvent,
 };
 use serde::{Deserialize, Serialize};
 use swf_activity::completion::CompletionClient;
@@ -42,6 +45,13 @@ use swf_activity::{ActivityError, Progress, Resource, activity};
 const DOMAIN: &str = "approval-demo";
 const TASK_LIST: &str = "approvals";
 const DECISIONS: &str = "approval-decisions";
+/// The workflow the decider runs.
+const WORKFLOW: support::Workflow = support::Workflow {
+    domain: DOMAIN,
+    decisions: DECISIONS,
+    name: "order-approval",
+    workflow_id: "order-42",
+};
 const ACTIVITY_ID: &str = "approve-order-42";
 /// The whole run must end within this.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
@@ -139,55 +149,6 @@ fn decide(events: &[HistoryEvent]) -> Result<(Vec<Decision>, bool), Box<dyn Erro
     }
 }
 
-/// Starts the workflow and answers its decision tasks until it closes; returns its history as
-/// the last decision task saw it.
-async fn run_workflow(client: &Client) -> Result<Vec<HistoryEvent>, Box<dyn Error>> {
-    client
-        .register_workflow_type()
-        .domain(DOMAIN)
-        .name("order-approval")
-        .version("1")
-        .default_task_list(TaskList::builder().name(DECISIONS).build()?)
-        .default_execution_start_to_close_timeout("600")
-        .default_task_start_to_close_timeout("30")
-        .default_child_policy(ChildPolicy::Terminate)
-        .send()
-        .await?;
-    client
-        .start_workflow_execution()
-        .domain(DOMAIN)
-        .workflow_id("order-42")
-        .workflow_type(
-            WorkflowType::builder()
-                .name("order-approval")
-                .version("1")
-                .build()?,
-        )
-        .send()
-        .await?;
-    loop {
-        let task = client
-            .poll_for_decision_task()
-            .domain(DOMAIN)
-            .task_list(TaskList::builder().name(DECISIONS).build()?)
-            .send()
-            .await?;
-        if task.task_token().is_empty() {
-            continue; // an empty long poll
-        }
-        let (decisions, closes) = decide(task.events())?;
-        client
-            .respond_decision_task_completed()
-            .task_token(task.task_token())
-            .set_decisions(Some(decisions))
-            .send()
-            .await?;
-        if closes {
-            return Ok(task.events().to_vec());
-        }
-    }
-}
-
 /// Waits (bounded) for the activity to hand its token over, then runs the approver as a second
 /// process pointed at `endpoint`; returns the approver's process id.
 async fn run_approver(endpoint: &str, token_file: &Path) -> Result<u32, Box<dyn Error>> {
@@ -272,7 +233,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
     let scenario = async {
         let ran = tokio::time::timeout(RUN_LIMIT, async {
             let (history, approver) = tokio::join!(
-                run_workflow(&client),
+                support::run_workflow(&client, &WORKFLOW, decide),
                 run_approver(local.url(), &token_file)
             );
             Ok::<_, Box<dyn Error>>((history?, approver?))

@@ -17,6 +17,10 @@
 //! The example exits 0 only when the history, read back over HTTP, holds references alone and
 //! the decider read the whole export.
 
+#[path = "support/mod.rs"]
+#[allow(dead_code, reason = "this decider answers its decision tasks itself")]
+mod support;
+
 use std::collections::HashMap;
 use std::error::Error;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -25,9 +29,8 @@ use std::time::Duration;
 
 use aws_sdk_swf::Client;
 use aws_sdk_swf::types::{
-    ChildPolicy, CompleteWorkflowExecutionDecisionAttributes, Decision, DecisionType,
+    CompleteWorkflowExecutionDecisionAttributes, Decision, DecisionType,
     FailWorkflowExecutionDecisionAttributes, HistoryEvent, TaskList, WorkflowExecution,
-    WorkflowType,
 };
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -42,6 +45,13 @@ const DOMAIN: &str = "claim-check-demo";
 const TASK_LIST: &str = "exports";
 const DECISIONS: &str = "claim-check-decisions";
 const WORKFLOW_ID: &str = "export-2026-11";
+/// The workflow the decider runs.
+const WORKFLOW: support::Workflow = support::Workflow {
+    domain: DOMAIN,
+    decisions: DECISIONS,
+    name: "monthly-export",
+    workflow_id: WORKFLOW_ID,
+};
 const ACTIVITY_ID: &str = "export-orders";
 /// The references the codec puts in the history start with this.
 const REFERENCE: &str = "claim-check:";
@@ -187,31 +197,7 @@ async fn run_workflow(
     client: &Client,
     codec: &ClaimCheck,
 ) -> Result<(Vec<Order>, String), Box<dyn Error>> {
-    client
-        .register_workflow_type()
-        .domain(DOMAIN)
-        .name("monthly-export")
-        .version("1")
-        .default_task_list(TaskList::builder().name(DECISIONS).build()?)
-        .default_execution_start_to_close_timeout("600")
-        .default_task_start_to_close_timeout("30")
-        .default_child_policy(ChildPolicy::Terminate)
-        .send()
-        .await?;
-    let run_id = client
-        .start_workflow_execution()
-        .domain(DOMAIN)
-        .workflow_id(WORKFLOW_ID)
-        .workflow_type(
-            WorkflowType::builder()
-                .name("monthly-export")
-                .version("1")
-                .build()?,
-        )
-        .send()
-        .await?
-        .run_id
-        .ok_or("StartWorkflowExecution returned no run id")?;
+    let run_id = support::start_workflow(client, &WORKFLOW).await?;
     loop {
         let task = client
             .poll_for_decision_task()

@@ -18,6 +18,9 @@
 //! workflow history shows `download` scheduled on the shared list and `process` and `upload` on
 //! the host's list, all three completed.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::collections::HashMap;
 use std::error::Error;
 use std::sync::Mutex;
@@ -25,8 +28,8 @@ use std::time::Duration;
 
 use aws_sdk_swf::Client;
 use aws_sdk_swf::types::{
-    ChildPolicy, CompleteWorkflowExecutionDecisionAttributes, Decision, DecisionType,
-    FailWorkflowExecutionDecisionAttributes, HistoryEvent, TaskList, WorkflowType,
+    CompleteWorkflowExecutionDecisionAttributes, Decision, DecisionType,
+    FailWorkflowExecutionDecisionAttributes, HistoryEvent,
 };
 use serde::{Deserialize, Serialize};
 use swf_activity::decider::{ActivityHistory, Outcome, ScheduleActivity};
@@ -41,6 +44,13 @@ const SHARED_LIST: &str = "files";
 /// This host's name; its own task list is `files-host-a`.
 const HOST: &str = "host-a";
 const DECISIONS: &str = "file-processing-decisions";
+/// The workflow the decider runs.
+const WORKFLOW: support::Workflow = support::Workflow {
+    domain: DOMAIN,
+    decisions: DECISIONS,
+    name: "process-file",
+    workflow_id: "intro-video",
+};
 const URL: &str = "https://example.com/videos/intro.mp4";
 /// The whole run must end within this.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
@@ -244,55 +254,6 @@ fn decide(events: &[HistoryEvent]) -> Result<(Vec<Decision>, bool), Box<dyn Erro
     }
 }
 
-/// Starts the workflow and answers its decision tasks until it closes; returns its history as
-/// the last decision task saw it.
-async fn run_workflow(client: &Client) -> Result<Vec<HistoryEvent>, Box<dyn Error>> {
-    client
-        .register_workflow_type()
-        .domain(DOMAIN)
-        .name("process-file")
-        .version("1")
-        .default_task_list(TaskList::builder().name(DECISIONS).build()?)
-        .default_execution_start_to_close_timeout("600")
-        .default_task_start_to_close_timeout("30")
-        .default_child_policy(ChildPolicy::Terminate)
-        .send()
-        .await?;
-    client
-        .start_workflow_execution()
-        .domain(DOMAIN)
-        .workflow_id("intro-video")
-        .workflow_type(
-            WorkflowType::builder()
-                .name("process-file")
-                .version("1")
-                .build()?,
-        )
-        .send()
-        .await?;
-    loop {
-        let task = client
-            .poll_for_decision_task()
-            .domain(DOMAIN)
-            .task_list(TaskList::builder().name(DECISIONS).build()?)
-            .send()
-            .await?;
-        if task.task_token().is_empty() {
-            continue; // an empty long poll
-        }
-        let (decisions, closes) = decide(task.events())?;
-        client
-            .respond_decision_task_completed()
-            .task_token(task.task_token())
-            .set_decisions(Some(decisions))
-            .send()
-            .await?;
-        if closes {
-            return Ok(task.events().to_vec());
-        }
-    }
-}
-
 /// Runs the endpoint, one worker on both lists and the decider until the workflow closes.
 async fn run() -> Result<Vec<HistoryEvent>, Box<dyn Error>> {
     let local = LocalSwf::builder()
@@ -315,7 +276,9 @@ async fn run() -> Result<Vec<HistoryEvent>, Box<dyn Error>> {
     worker.register_activity_types().await?;
     let shutdown = worker.shutdown_handle();
     let decider = async {
-        let ran = tokio::time::timeout(RUN_LIMIT, run_workflow(&client)).await;
+        let ran =
+            tokio::time::timeout(RUN_LIMIT, support::run_workflow(&client, &WORKFLOW, decide))
+                .await;
         shutdown.shutdown();
         ran.map_err(|_| format!("the workflow did not close within {RUN_LIMIT:?}"))?
     };

@@ -20,6 +20,9 @@
 //! Everything runs in this process against the embedded local endpoint, with a real decider
 //! (PollForDecisionTask / RespondDecisionTaskCompleted).
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::sync::Mutex;
@@ -27,8 +30,8 @@ use std::time::Duration;
 
 use aws_sdk_swf::Client;
 use aws_sdk_swf::types::{
-    ChildPolicy, CompleteWorkflowExecutionDecisionAttributes, Decision, DecisionType,
-    FailWorkflowExecutionDecisionAttributes, HistoryEvent, TaskList, WorkflowType,
+    CompleteWorkflowExecutionDecisionAttributes, Decision, DecisionType,
+    FailWorkflowExecutionDecisionAttributes, HistoryEvent,
 };
 use serde::{Deserialize, Serialize};
 use swf_activity::decider::{ActivityHistory, Outcome, ScheduleActivity};
@@ -40,6 +43,13 @@ use swf_activity::{ActivityError, Progress, Resource, activity};
 const DOMAIN: &str = "resumable-demo";
 const TASK_LIST: &str = "transcoding";
 const DECISIONS: &str = "resumable-decisions";
+/// The workflow the decider runs.
+const WORKFLOW: support::Workflow = support::Workflow {
+    domain: DOMAIN,
+    decisions: DECISIONS,
+    name: "transcode-video",
+    workflow_id: "video-1",
+};
 const ACTIVITY_ID: &str = "transcode-video";
 const SEGMENTS: u32 = 10;
 /// The first attempt's archive hangs when asked to store this segment.
@@ -196,55 +206,6 @@ fn decide(events: &[HistoryEvent]) -> Result<(Vec<Decision>, bool), Box<dyn Erro
     }
 }
 
-/// Starts the workflow and answers its decision tasks until it closes; returns its history as
-/// the last decision task saw it.
-async fn run_workflow(client: &Client) -> Result<Vec<HistoryEvent>, Box<dyn Error>> {
-    client
-        .register_workflow_type()
-        .domain(DOMAIN)
-        .name("transcode-video")
-        .version("1")
-        .default_task_list(TaskList::builder().name(DECISIONS).build()?)
-        .default_execution_start_to_close_timeout("600")
-        .default_task_start_to_close_timeout("30")
-        .default_child_policy(ChildPolicy::Terminate)
-        .send()
-        .await?;
-    client
-        .start_workflow_execution()
-        .domain(DOMAIN)
-        .workflow_id("video-1")
-        .workflow_type(
-            WorkflowType::builder()
-                .name("transcode-video")
-                .version("1")
-                .build()?,
-        )
-        .send()
-        .await?;
-    loop {
-        let task = client
-            .poll_for_decision_task()
-            .domain(DOMAIN)
-            .task_list(TaskList::builder().name(DECISIONS).build()?)
-            .send()
-            .await?;
-        if task.task_token().is_empty() {
-            continue; // an empty long poll
-        }
-        let (decisions, closes) = decide(task.events())?;
-        client
-            .respond_decision_task_completed()
-            .task_token(task.task_token())
-            .set_decisions(Some(decisions))
-            .send()
-            .await?;
-        if closes {
-            return Ok(task.events().to_vec());
-        }
-    }
-}
-
 /// What a run left behind: which attempts stored each segment, and the workflow's history.
 struct Run {
     stored: BTreeMap<u32, Vec<u32>>,
@@ -271,7 +232,9 @@ async fn run() -> Result<Run, Box<dyn Error>> {
     worker.register_activity_types().await?;
     let shutdown = worker.shutdown_handle();
     let decider = async {
-        let ran = tokio::time::timeout(RUN_LIMIT, run_workflow(&client)).await;
+        let ran =
+            tokio::time::timeout(RUN_LIMIT, support::run_workflow(&client, &WORKFLOW, decide))
+                .await;
         shutdown.shutdown(); // also stops the hung first attempt
         ran.map_err(|_| format!("the workflow did not close within {RUN_LIMIT:?}"))?
     };

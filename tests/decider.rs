@@ -2,6 +2,7 @@
 //! they are sent, accepted by the endpoint; and outcomes read from the histories swf-local
 //! records.
 
+#[allow(dead_code, reason = "each test binary uses what it needs")]
 mod support;
 
 use std::time::Duration;

@@ -2,6 +2,7 @@
 //! type was registered with (not the ones the code declares), and the scheduled event, whose
 //! reading does not hold the first heartbeat back.
 
+#[allow(dead_code, reason = "each test binary uses what it needs")]
 mod support;
 
 use std::time::Duration;
@@ -78,24 +79,12 @@ async fn register_elsewhere(local: &LocalSwf, name: &str, heartbeat: &str, start
 
 /// Runs `worker` until the task `spec` schedules ends; returns its outcome and heartbeat count.
 async fn run_one(local: &LocalSwf, worker: Worker, spec: ActivitySpec) -> (ActivityOutcome, u64) {
-    worker
-        .register_activity_types()
-        .await
-        .expect("types register or are found");
-    let handle = worker.shutdown_handle();
-    let scenario = async {
+    support::run_scenario(&worker, LIMIT, async {
         let task: ActivityHandle = local.schedule_activity(spec).expect("activity schedules");
         let outcome = task.outcome().await;
-        handle.shutdown();
         (outcome, task.heartbeat_count())
-    };
-    let (result, ended) = tokio::time::timeout(LIMIT, async {
-        tokio::join!(worker.run_until(std::future::pending()), scenario)
     })
     .await
-    .expect("the scenario ends in time");
-    result.expect("the worker stops cleanly");
-    ended
 }
 
 fn builder(local: &LocalSwf) -> swf_activity::worker::WorkerBuilder {

@@ -1,6 +1,7 @@
 //! The worker end to end against the in-process SWF endpoint: real HTTP, real long polls,
 //! heartbeats, cancellation and shutdown.
 
+#[allow(dead_code, reason = "each test binary uses what it needs")]
 mod support;
 
 use std::time::Duration;
@@ -217,12 +218,7 @@ async fn completes_fails_and_survives_panics() {
 async fn heartbeats_carry_progress_and_deliver_cancellation() {
     let local = endpoint(Duration::from_secs(2)).await;
     let worker = worker(&local);
-    worker
-        .register_activity_types()
-        .await
-        .expect("types register");
-    let handle = worker.shutdown_handle();
-    let scenario = async {
+    support::run_scenario(&worker, LIMIT * 2, async {
         let counting = schedule(&local, "count_until_cancelled", "");
         for _ in 0..300 {
             if counting.heartbeat_count() >= 2 {
@@ -257,14 +253,8 @@ async fn heartbeats_carry_progress_and_deliver_cancellation() {
                 "ActivityTaskCanceled"
             ]
         );
-        handle.shutdown();
-    };
-    let (result, ()) = tokio::time::timeout(LIMIT * 2, async {
-        tokio::join!(worker.run_until(std::future::pending()), scenario)
     })
-    .await
-    .expect("the scenario ends in time");
-    result.expect("the worker stops cleanly");
+    .await;
     let stats = worker.stats();
     assert_eq!(stats.tasks_canceled, 1);
     assert!(stats.heartbeats_sent >= 2);
@@ -334,12 +324,7 @@ async fn quiet_work_with(
         .task_list(TASK_LIST)
         .activity(quiet_work);
     let worker = configure(worker).build().expect("worker builds");
-    worker
-        .register_activity_types()
-        .await
-        .expect("types register");
-    let handle = worker.shutdown_handle();
-    let scenario = async {
+    support::run_scenario(&worker, LIMIT, async {
         let task = local
             .schedule_activity(
                 ActivitySpec::new(DOMAIN, "quiet_work", "1")
@@ -349,16 +334,9 @@ async fn quiet_work_with(
             )
             .expect("activity schedules");
         let outcome = outcome(&task).await;
-        handle.shutdown();
         (outcome, task.heartbeat_count())
-    };
-    let (result, count) = tokio::time::timeout(LIMIT, async {
-        tokio::join!(worker.run_until(std::future::pending()), scenario)
     })
     .await
-    .expect("the scenario ends in time");
-    result.expect("the worker stops cleanly");
-    count
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

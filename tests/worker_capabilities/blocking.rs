@@ -134,35 +134,6 @@ fn spec(name: &str, input: &str) -> ActivitySpec {
         .input(input)
 }
 
-/// Runs `worker` while `scenario` schedules tasks and waits for them, then stops it cleanly.
-async fn run_scenario<T>(worker: Worker, scenario: impl Future<Output = T>) -> T {
-    worker
-        .register_activity_types()
-        .await
-        .expect("types register");
-    let handle = worker.shutdown_handle();
-    let scenario = async {
-        let ended = scenario.await;
-        handle.shutdown();
-        ended
-    };
-    let (result, ended) = tokio::time::timeout(LIMIT, async {
-        tokio::join!(worker.run_until(std::future::pending()), scenario)
-    })
-    .await
-    .expect("the scenario ends in time");
-    result.expect("the worker stops cleanly");
-    ended
-}
-
-/// The history's events of the given type.
-fn events<'a>(history: &'a [HistoryEvent], event_type: &str) -> Vec<&'a HistoryEvent> {
-    history
-        .iter()
-        .filter(|event| event.event_type() == event_type)
-        .collect()
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn blocking_activities_do_not_stall_a_current_thread_runtime() {
     let local = endpoint().await;
@@ -174,7 +145,7 @@ async fn blocking_activities_do_not_stall_a_current_thread_runtime() {
         .activity(pulse)
         .build()
         .unwrap();
-    let tasks = run_scenario(worker, async {
+    let tasks = support::run_scenario(&worker, LIMIT, async {
         let tasks: Vec<ActivityHandle> = [
             spec("stall", "3000"),
             spec("stall", "3000"),
@@ -197,7 +168,7 @@ async fn blocking_activities_do_not_stall_a_current_thread_runtime() {
             })
         );
         let history = task.history().unwrap();
-        assert!(events(&history, "ActivityTaskTimedOut").is_empty());
+        assert!(support::events_of_type(&history, "ActivityTaskTimedOut").is_empty());
     }
     // The two blocking tasks ran side by side, on threads of their own, while the runtime went
     // on heartbeating for them: more than one heartbeat timeout passed without a report.
@@ -213,7 +184,7 @@ async fn the_pool_bounds_the_blocking_activities_running_at_once() {
         .resource(Running::default())
         .build()
         .unwrap();
-    let tasks = run_scenario(worker, async {
+    let tasks = support::run_scenario(&worker, LIMIT, async {
         let tasks: Vec<ActivityHandle> = (0..4)
             .map(|_| {
                 local
@@ -231,7 +202,7 @@ async fn the_pool_bounds_the_blocking_activities_running_at_once() {
     let histories: Vec<Vec<HistoryEvent>> = tasks.iter().map(|t| t.history().unwrap()).collect();
     let mut most = 0;
     for history in &histories {
-        let [completed] = events(history, "ActivityTaskCompleted")[..] else {
+        let [completed] = support::events_of_type(history, "ActivityTaskCompleted")[..] else {
             panic!("not completed: {history:#?}");
         };
         let EventAttributes::ActivityTaskCompleted(completed) = &completed.attributes else {
@@ -245,7 +216,7 @@ async fn the_pool_bounds_the_blocking_activities_running_at_once() {
     // All four were started in SWF before any closed: two of them waited for a place for longer
     // than their 2 s heartbeat timeout without reporting, kept alive by the worker.
     let time_of = |history: &[HistoryEvent], event_type| {
-        let [event] = events(history, event_type)[..] else {
+        let [event] = support::events_of_type(history, event_type)[..] else {
             panic!("one {event_type} expected: {history:#?}");
         };
         event.event_timestamp
@@ -265,7 +236,7 @@ async fn the_pool_bounds_the_blocking_activities_running_at_once() {
 async fn a_blocking_activity_sees_a_cancel_request_on_its_thread() {
     let local = endpoint().await;
     let worker = builder(&local).activity(await_cancel).build().unwrap();
-    let task = run_scenario(worker, async {
+    let task = support::run_scenario(&worker, LIMIT, async {
         let task = local
             .schedule_activity(spec("await_cancel", "null"))
             .expect("activity schedules");
@@ -312,7 +283,7 @@ async fn a_blocking_activity_that_panics_fails_its_task_and_the_worker_goes_on()
         .activity(pulse)
         .build()
         .unwrap();
-    let outcomes = run_scenario(worker, async {
+    let outcomes = support::run_scenario(&worker, LIMIT, async {
         let exploded = local
             .schedule_activity(spec("explode", "\"disk on fire\""))
             .expect("activity schedules");

@@ -66,11 +66,10 @@ fn schedule(local: &LocalSwf, name: &str, id: String, input: String) -> Activity
 
 /// When SWF recorded the task's `event_type` event, in seconds since the epoch.
 fn recorded_at(task: &ActivityHandle, event_type: &str) -> Option<f64> {
-    task.history()
-        .expect("the history is retained")
-        .iter()
-        .find(|event| event.event_type() == event_type)
-        .map(|event| event.event_timestamp)
+    support::recorded_at(
+        &task.history().expect("the history is retained"),
+        event_type,
+    )
 }
 
 /// Waits (bounded) until SWF has recorded that `task` started.
@@ -180,21 +179,13 @@ async fn empty_polls_do_not_use_the_rate_up() {
         .max_task_starts_per_second(0.25)
         .build()
         .unwrap();
-    worker.register_activity_types().await.unwrap();
-    let handle = worker.shutdown_handle();
-    let scenario = async {
+    let task = support::run_scenario(&worker, LIMIT, async {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let task = schedule(&local, "touch_downstream", "after-quiet".into(), "1".into());
         assert_eq!(task.outcome().await, completed(1));
-        handle.shutdown();
         task
-    };
-    let (result, task) = tokio::time::timeout(LIMIT, async {
-        tokio::join!(worker.run_until(std::future::pending()), scenario)
     })
-    .await
-    .expect("the run ends in time");
-    result.unwrap();
+    .await;
     let scheduled = recorded_at(&task, "ActivityTaskScheduled").unwrap();
     let waited = recorded_at(&task, "ActivityTaskStarted").unwrap() - scheduled;
     eprintln!("pacing: rate=0.25 idle_secs=1.5 waited_secs={waited:.3}");
@@ -210,10 +201,8 @@ async fn a_paused_worker_starts_nothing_while_running_tasks_keep_heartbeating() 
         .activity(touch_downstream)
         .build()
         .unwrap();
-    worker.register_activity_types().await.unwrap();
     let control = worker.polling_control();
-    let handle = worker.shutdown_handle();
-    let scenario = async {
+    support::run_scenario(&worker, LIMIT, async {
         // Runs across the whole pause: three times its heartbeat timeout and more.
         let running = schedule(&local, "long_job", "long".into(), "7000".into());
         until_started(&running).await;
@@ -269,14 +258,8 @@ async fn a_paused_worker_starts_nothing_while_running_tasks_keep_heartbeating() 
             PAUSE.as_secs(),
             running.heartbeat_count()
         );
-        handle.shutdown();
-    };
-    let (result, ()) = tokio::time::timeout(LIMIT, async {
-        tokio::join!(worker.run_until(std::future::pending()), scenario)
     })
-    .await
-    .expect("the run ends in time");
-    result.unwrap();
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -153,25 +153,14 @@ async fn run_one(
         .abandon_grace(Duration::from_millis(100))
         .build()
         .expect("the worker builds");
-    worker
-        .register_activity_types()
-        .await
-        .expect("the types register");
-    let shutdown = worker.shutdown_handle();
-    let scenario = async {
+    let (task, outcome) = support::run_scenario(&worker, LIMIT, async {
         let task = local
             .schedule_activity(spec.task_list(TASK_LIST))
             .expect("the activity schedules");
         let outcome = task.outcome().await;
-        shutdown.shutdown();
         (task, outcome)
-    };
-    let (ran, (task, outcome)) = tokio::time::timeout(LIMIT, async {
-        tokio::join!(worker.run_until(std::future::pending()), scenario)
     })
-    .await
-    .expect("the scenario ends in time");
-    ran.expect("the worker stops cleanly");
+    .await;
     let execution = task.execution();
     let history = aws_sdk_swf::Client::new(local.sdk_config())
         .get_workflow_execution_history()

@@ -96,36 +96,6 @@ fn builder(local: &LocalSwf) -> WorkerBuilder {
         .also_poll(HOST)
 }
 
-/// Runs `worker` while `scenario` runs with the worker's types registered, then shuts it down.
-async fn with_worker<T>(worker: Worker, scenario: impl Future<Output = T>) -> T {
-    worker
-        .register_activity_types()
-        .await
-        .expect("types register");
-    let handle = worker.shutdown_handle();
-    let scenario = async {
-        let out = scenario.await;
-        handle.shutdown();
-        out
-    };
-    let (result, out) = tokio::time::timeout(LIMIT, async {
-        tokio::join!(worker.run_until(std::future::pending()), scenario)
-    })
-    .await
-    .expect("the scenario ends in time");
-    result.expect("the worker stops cleanly");
-    out
-}
-
-/// The timestamp of the first event of `kind` in `history`.
-fn timestamp(history: &[HistoryEvent], kind: &str) -> f64 {
-    history
-        .iter()
-        .find(|event| event.event_type() == kind)
-        .unwrap_or_else(|| panic!("no {kind} in the history"))
-        .event_timestamp
-}
-
 /// The task list the activity was scheduled on, from its ActivityTaskScheduled event.
 fn scheduled_on(history: &[HistoryEvent]) -> String {
     history
@@ -147,7 +117,7 @@ async fn one_worker_serves_two_task_lists_from_one_pool_of_slots() {
         .activity(step)
         .build()
         .unwrap();
-    let handles: Vec<ActivityHandle> = with_worker(worker, async {
+    let handles: Vec<ActivityHandle> = support::run_scenario(&worker, LIMIT, async {
         let handles: Vec<ActivityHandle> = (0..8)
             .map(|n| {
                 let list = if n % 2 == 0 { SHARED } else { HOST };
@@ -179,8 +149,8 @@ async fn one_worker_serves_two_task_lists_from_one_pool_of_slots() {
             })
         );
         intervals.push((
-            timestamp(&history, "ActivityTaskStarted"),
-            timestamp(&history, "ActivityTaskCompleted"),
+            support::recorded_at(&history, "ActivityTaskStarted").expect("the task started"),
+            support::recorded_at(&history, "ActivityTaskCompleted").expect("the task completed"),
         ));
     }
     // Never more than two running at once, by the endpoint's clock: a close and a start at the
@@ -209,7 +179,7 @@ async fn a_type_with_no_default_task_list_runs_on_the_list_the_decision_names() 
         .build()
         .unwrap();
     let client = aws_sdk_swf::Client::new(local.sdk_config());
-    let outcome = with_worker(worker, async {
+    let outcome = support::run_scenario(&worker, LIMIT, async {
         let registered_default = |name: &'static str| {
             let client = client.clone();
             async move {
@@ -275,7 +245,7 @@ async fn a_type_with_no_default_task_list_runs_on_the_list_the_decision_names() 
 async fn the_activity_sees_its_domain_task_list_and_timeouts() {
     let local = endpoint().await;
     let worker = builder(&local).activity(whereabouts).build().unwrap();
-    let outcome = with_worker(worker, async {
+    let outcome = support::run_scenario(&worker, LIMIT, async {
         local
             .schedule_activity(ActivitySpec::new(DOMAIN, "whereabouts", "1").task_list(HOST))
             .expect("the task schedules")
@@ -312,7 +282,7 @@ async fn metrics_name_the_list_each_poll_and_task_came_from() {
         .activity(step)
         .build()
         .unwrap();
-    let handles: Vec<ActivityHandle> = with_worker(worker, async {
+    let handles: Vec<ActivityHandle> = support::run_scenario(&worker, LIMIT, async {
         let handles: Vec<ActivityHandle> = [SHARED, HOST, SHARED]
             .into_iter()
             .map(|list| {
