@@ -194,16 +194,12 @@ impl CompletionClient {
         reason: &str,
         details: Option<&str>,
     ) -> Result<(), CompletionError> {
-        check_token(token)?;
-        let ActivityOutcome::Failed { reason, details } = ActivityOutcome::failed(reason, details)
-        else {
-            return Ok(());
-        };
-        let details = self
-            .encoded("failure details", details, FAILURE_DETAILS_MAX_CHARS)
-            .await?;
-        self.answer(token, &ActivityOutcome::Failed { reason, details })
-            .await
+        self.answer_with_details(
+            token,
+            ActivityOutcome::failed(reason, details),
+            "failure details",
+        )
+        .await
     }
 
     /// Answers that the task accepted a cancellation. Details over 32,768 characters are cut.
@@ -212,15 +208,12 @@ impl CompletionClient {
         token: &TaskToken,
         details: Option<&str>,
     ) -> Result<(), CompletionError> {
-        check_token(token)?;
-        let ActivityOutcome::Canceled { details } = ActivityOutcome::canceled(details) else {
-            return Ok(());
-        };
-        let details = self
-            .encoded("cancellation details", details, FAILURE_DETAILS_MAX_CHARS)
-            .await?;
-        self.answer(token, &ActivityOutcome::Canceled { details })
-            .await
+        self.answer_with_details(
+            token,
+            ActivityOutcome::canceled(details),
+            "cancellation details",
+        )
+        .await
     }
 
     /// Records a heartbeat for the task, keeping it alive through its heartbeat timeout, and says
@@ -278,6 +271,25 @@ impl CompletionClient {
         }
     }
 
+    /// Sends `outcome` (already cut to SWF's limits) with its failure or cancellation details
+    /// encoded as `what`.
+    async fn answer_with_details(
+        &self,
+        token: &TaskToken,
+        mut outcome: ActivityOutcome,
+        what: &'static str,
+    ) -> Result<(), CompletionError> {
+        check_token(token)?;
+        if let ActivityOutcome::Failed { details, .. } | ActivityOutcome::Canceled { details } =
+            &mut outcome
+        {
+            *details = self
+                .encoded(what, details.take(), FAILURE_DETAILS_MAX_CHARS)
+                .await?;
+        }
+        self.answer(token, &outcome).await
+    }
+
     async fn answer(
         &self,
         token: &TaskToken,
@@ -289,10 +301,9 @@ impl CompletionClient {
         }
     }
 
-    /// Sends `call`, retrying within the retry period; `Ok(true)` when a heartbeat's answer
-    /// requests cancellation.
+    /// Sends `call` for a token already checked, retrying within the retry period; `Ok(true)` when
+    /// a heartbeat's answer requests cancellation.
     async fn send(&self, token: &TaskToken, call: Call<'_>) -> Result<bool, CompletionError> {
-        check_token(token)?;
         let mut window = ClientWindow {
             deadline: Instant::now() + self.retry_period,
         };
